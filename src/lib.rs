@@ -1,0 +1,2582 @@
+//! A blocking client that publishes Security Event Tokens (SETs, [RFC 8417]) to Okta's Shared
+//! Signals receiver, `POST /security/api/v1/security-events`, by [RFC 8935] push delivery.
+//!
+//! Security vendors, device-management tools and risk engines use it to tell Okta that a session
+//! must be revoked, a device is no longer compliant or a user's risk went up. The token goes out
+//! as its exact bytes with `Content-Type: application/secevent+jwt` and `Accept: application/json`,
+//! no credentials ride along (the token's signature is the authentication), redirects are never
+//! followed, and every answer the receiver can give becomes a typed value.
+//!
+//! ```toml
+//! [dependencies]
+//! okta-ssf = "0.1"
+//! ```
+//!
+//! # Tour
+//!
+//! - [`Client`] holds the receiver's address and a connection pool; build one per process and
+//!   share it ([`Client::new`] for an Okta org, [`Client::with_endpoint`] for any RFC 8935
+//!   receiver, [`ClientBuilder`] for timeouts, proxies, extra root certificates and more).
+//! - [`Client::publish`] checks a token, sends it and returns a [`Status`]: [`Status::Accepted`],
+//!   or [`Status::Rejected`] with the receiver's [`Rejection`] ([`ErrorCode`] and description).
+//!   [`Client::publish_detailed`] returns the same as a [`Delivery`] that also carries the HTTP
+//!   status, Okta's request id and its [`RateLimit`] headers.
+//! - Everything else, from a mistyped domain to a `503`, is an [`Error`] that says what happened
+//!   and, through [`Error::is_retryable`], whether trying again may help.
+//! - [`check_token`] runs the pre-send check on its own, without a network, and returns the
+//!   parsed [`Token`] or a [`TokenError`] naming the problem.
+//!
+//! # Example: publish one token
+//!
+//! ```no_run
+//! use okta_ssf::{Client, Status};
+//!
+//! # fn main() -> Result<(), okta_ssf::Error> {
+//! # let token = "";
+//! let client = Client::new("acme.okta.com")?;
+//! match client.publish(token)? {
+//!     Status::Accepted => println!("Okta took the event"),
+//!     Status::Rejected(rejection) => eprintln!("Okta refused the event: {rejection}"),
+//!     _ => eprintln!("an outcome this version does not know"),
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Example: timeouts, a product token and the request id
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use okta_ssf::ClientBuilder;
+//!
+//! # fn main() -> Result<(), okta_ssf::Error> {
+//! # let token = "";
+//! let client = ClientBuilder::new("https://acme.okta.com/")
+//!     .timeout(Duration::from_secs(10))
+//!     .user_agent_product("risk-engine/2.3")
+//!     .build()?;
+//! let delivery = client.publish_detailed(token)?;
+//! println!(
+//!     "HTTP {} ({:?}), request id {}",
+//!     delivery.http_status(),
+//!     delivery.status(),
+//!     delivery.request_id().unwrap_or("none"),
+//! );
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Example: check a token without sending it
+//!
+//! ```
+//! # fn main() {
+//! match okta_ssf::check_token("eyJhbGciOiJub25lIn0.e30.") {
+//!     Ok(token) => println!("ready to send, first event: {:?}", token.event_types().next()),
+//!     Err(problem) => println!("would be refused: {problem}"),
+//! }
+//! # }
+//! ```
+//!
+//! # Outcomes
+//!
+//! | the receiver answers | `publish` returns |
+//! |---|---|
+//! | `202` (or any `2xx`) | `Ok(Status::Accepted)` |
+//! | `400` with `{"err", "description"}` | `Ok(Status::Rejected(_))`, [`Rejection::code`] is the `err` |
+//! | `400` in Okta's generic shape or not JSON | `Ok(Status::Rejected(_))` keeping the server's words |
+//! | `3xx` | `Err(Error::Redirect)`: never followed |
+//! | `401`, `403`, `404`, `429`, `5xx`, any other status | `Err(_)` of the matching variant |
+//! | DNS, connect, TLS, timeout, broken connection | `Err(_)` with the cause behind [`std::error::Error::source`] |
+//!
+//! `Accepted` means the receiver took the SET, not that Okta acted on it: Okta silently drops a
+//! SET whose subject it does not know and one whose `jti` it has seen before.
+//!
+//! # What never leaves the process
+//!
+//! No token, claim value or response body (beyond the server's own error text) appears in a
+//! `Debug` or `Display` string, an error or a log line. Tokens carry personal data such as email
+//! and IP addresses.
+//!
+//! # Minimum supported Rust version
+//!
+//! Rust 1.85, the version ureq 3 and edition 2024 need. Raising it is a minor-version change,
+//! announced in the changelog.
+//!
+//! [RFC 8417]: https://www.rfc-editor.org/rfc/rfc8417
+//! [RFC 8935]: https://www.rfc-editor.org/rfc/rfc8935
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![warn(rust_2018_idioms, unreachable_pub)]
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+/// The path of Okta's SET receiver, appended to the org's origin by [`Client::new`].
+pub const OKTA_EVENTS_PATH: &str = "/security/api/v1/security-events";
+
+/// The media type of a Security Event Token (RFC 8417 §2.3), sent as `Content-Type`.
+pub const SECEVENT_JWT: &str = "application/secevent+jwt";
+
+/// The largest token, in bytes, that [`check_token`] and [`Client::publish`] accept: 64 KiB.
+///
+/// Real SETs are well under 4 KiB; anything near this size is a mistake, not an event.
+pub const MAX_TOKEN_BYTES: usize = 64 * 1024;
+
+/// The most bytes of a response body this crate reads: 64 KiB.
+///
+/// A longer `400` body gives [`Error::ResponseTooLarge`]; a longer body on any other answer is
+/// not read at all (and its connection is not reused).
+pub const MAX_RESPONSE_BYTES: u64 = 64 * 1024;
+
+/// The most characters of the server's own error text kept in a [`Rejection`] or an [`Error`].
+pub const MAX_SERVER_TEXT_CHARS: usize = 1024;
+
+/// The default time allowed to open a connection, TLS included: 10 seconds.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The default time allowed for one whole request, from connecting to the last byte of the
+/// answer: 30 seconds.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A blocking client for one SET receiver.
+///
+/// A `Client` keeps a pool of connections, so build one and reuse it (it is cheap to clone and
+/// can be shared between threads): each [`publish`](Client::publish) reuses a kept-alive
+/// connection when there is one.
+///
+/// ```
+/// # fn main() -> Result<(), okta_ssf::Error> {
+/// let client = okta_ssf::Client::new("acme.okta.com")?;
+/// assert_eq!(client.endpoint(), "https://acme.okta.com/security/api/v1/security-events");
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    agent: ureq::Agent,
+    endpoint: String,
+    user_agent: String,
+    token_check: TokenCheck,
+    connect_timeout: Duration,
+    timeout: Duration,
+    proxy: ProxyKind,
+    extra_roots: usize,
+}
+
+impl Client {
+    /// A client for the Okta org at `domain`, with every option at its default.
+    ///
+    /// `domain` is what people paste: `acme.okta.com`, `https://acme.okta.com`, with or without
+    /// a trailing slash, any host (`acme.oktapreview.com`, `acme.okta-emea.com`, a custom domain
+    /// such as `login.acme.com`) and an optional port. The token goes to
+    /// `https://<domain>/security/api/v1/security-events`. Plain `http://` is accepted only for
+    /// a loopback host (`127.0.0.0/8`, `[::1]`, `localhost`), for local receivers and tests.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidDomain`] when `domain` is empty, carries a path, query, fragment or user
+    /// information, has an unparsable host or port, is a documentation placeholder such as
+    /// `{yourOktaDomain}`, is the `-admin` host, or asks for `http://` to a host that is not
+    /// loopback. [`DomainError`] says which.
+    pub fn new(domain: &str) -> Result<Client, Error> {
+        ClientBuilder::new(domain).build()
+    }
+
+    /// A client for any RFC 8935 receiver, given the full URL of its push endpoint.
+    ///
+    /// The URL must start with `https://` (or `http://` for a loopback host) and may carry a
+    /// path and a query, but no user information and no fragment.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidEndpoint`], with the [`DomainError`] that says what is wrong.
+    pub fn with_endpoint(url: &str) -> Result<Client, Error> {
+        ClientBuilder::with_endpoint(url).build()
+    }
+
+    /// The full URL tokens are posted to.
+    pub fn endpoint(&self) -> &str {
+        &self.inner.endpoint
+    }
+
+    /// Checks `token` with [`check_token`], sends it, and says whether the receiver accepted it.
+    ///
+    /// Surrounding ASCII whitespace is trimmed first (tokens usually come from files that end in
+    /// a newline); the remaining bytes are sent exactly as they are.
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidToken`] when the pre-send check refuses the token; nothing is sent.
+    /// - [`Error::Redirect`], [`Error::Unauthorized`], [`Error::Forbidden`], [`Error::NotFound`],
+    ///   [`Error::RateLimited`], [`Error::Server`] and [`Error::UnexpectedStatus`] for answers
+    ///   other than `2xx` and `400`.
+    /// - [`Error::ResponseTooLarge`] when a `400` body is longer than [`MAX_RESPONSE_BYTES`].
+    /// - [`Error::Connect`], [`Error::Tls`], [`Error::Timeout`] and [`Error::Transport`] when
+    ///   the exchange itself failed.
+    ///
+    /// [`Error::is_retryable`] tells which of these may succeed on a later try.
+    pub fn publish(&self, token: &str) -> Result<Status, Error> {
+        self.publish_detailed(token).map(Delivery::into_status)
+    }
+
+    /// Like [`publish`](Client::publish), and also returns what the answer said about itself:
+    /// its HTTP status, Okta's `X-Okta-Request-Id` and the `X-Rate-Limit-*` headers.
+    ///
+    /// # Errors
+    ///
+    /// As [`publish`](Client::publish). The same details are on the error, through
+    /// [`Error::http_status`], [`Error::request_id`] and [`Error::rate_limit`].
+    pub fn publish_detailed(&self, token: &str) -> Result<Delivery, Error> {
+        let token = trim_ascii(token);
+        if self.inner.token_check == TokenCheck::Enforce {
+            check_token(token).map_err(Error::InvalidToken)?;
+        }
+        self.send_once(token.as_bytes())
+    }
+
+    fn send_once(&self, body: &[u8]) -> Result<Delivery, Error> {
+        let response = self
+            .inner
+            .agent
+            .post(&self.inner.endpoint)
+            .header("Content-Type", SECEVENT_JWT)
+            .header("Accept", "application/json")
+            .send(body)
+            .map_err(Error::from_transport)?;
+        read_answer(response)
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &self.inner;
+        f.debug_struct("Client")
+            .field("endpoint", &inner.endpoint)
+            .field("user_agent", &inner.user_agent)
+            .field("token_check", &inner.token_check)
+            .field("connect_timeout", &inner.connect_timeout)
+            .field("timeout", &inner.timeout)
+            .field("proxy", &inner.proxy)
+            .field("extra_root_certificates", &inner.extra_roots)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Whether [`Client::publish`] runs [`check_token`] before sending.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum TokenCheck {
+    /// Refuse, without sending, a token Okta would refuse for its shape (the default).
+    #[default]
+    Enforce,
+    /// Send whatever is given (trimmed), for receivers other than Okta that expect something
+    /// else.
+    Skip,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum ProxyKind {
+    FromEnvironment,
+    Explicit,
+    Off,
+}
+
+/// Options for a [`Client`], each documented with its default.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// # fn main() -> Result<(), okta_ssf::Error> {
+/// let client = okta_ssf::ClientBuilder::new("acme.okta.com")
+///     .connect_timeout(Duration::from_secs(5))
+///     .timeout(Duration::from_secs(15))
+///     .user_agent_product("mdm-sync/1.4")
+///     .no_proxy()
+///     .build()?;
+/// # drop(client);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct ClientBuilder {
+    target: String,
+    mode: TargetMode,
+    connect_timeout: Duration,
+    timeout: Duration,
+    user_agent_product: Option<String>,
+    proxy: ProxyChoice,
+    extra_roots_pem: Vec<Vec<u8>>,
+    token_check: TokenCheck,
+}
+
+#[derive(Clone)]
+enum ProxyChoice {
+    FromEnvironment,
+    Url(String),
+    Off,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The proxy URL may hold a password, so only its kind is shown.
+        let proxy = match self.proxy {
+            ProxyChoice::FromEnvironment => "from environment",
+            ProxyChoice::Url(_) => "explicit",
+            ProxyChoice::Off => "off",
+        };
+        f.debug_struct("ClientBuilder")
+            .field("target", &self.target)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("user_agent_product", &self.user_agent_product)
+            .field("proxy", &proxy)
+            .field("extra_root_certificates", &self.extra_roots_pem.len())
+            .field("token_check", &self.token_check)
+            .finish()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TargetMode {
+    OktaDomain,
+    Endpoint,
+}
+
+impl ClientBuilder {
+    /// Options for a client of the Okta org at `domain` (the forms [`Client::new`] takes).
+    ///
+    /// The domain is checked by [`build`](ClientBuilder::build).
+    pub fn new(domain: &str) -> ClientBuilder {
+        ClientBuilder::for_target(domain, TargetMode::OktaDomain)
+    }
+
+    /// Options for a client of any RFC 8935 receiver at `url` (the forms
+    /// [`Client::with_endpoint`] takes).
+    ///
+    /// The URL is checked by [`build`](ClientBuilder::build).
+    pub fn with_endpoint(url: &str) -> ClientBuilder {
+        ClientBuilder::for_target(url, TargetMode::Endpoint)
+    }
+
+    fn for_target(target: &str, mode: TargetMode) -> ClientBuilder {
+        ClientBuilder {
+            target: target.to_owned(),
+            mode,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            timeout: DEFAULT_TIMEOUT,
+            user_agent_product: None,
+            proxy: ProxyChoice::FromEnvironment,
+            extra_roots_pem: Vec::new(),
+            token_check: TokenCheck::Enforce,
+        }
+    }
+
+    /// The time allowed to open a connection, name lookup and TLS handshake included.
+    ///
+    /// Defaults to [`DEFAULT_CONNECT_TIMEOUT`] (10 seconds).
+    pub fn connect_timeout(mut self, timeout: Duration) -> ClientBuilder {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The time allowed for one whole request, from connecting to reading the last byte of the
+    /// answer. A request that takes longer fails with [`Error::Timeout`].
+    ///
+    /// Defaults to [`DEFAULT_TIMEOUT`] (30 seconds).
+    pub fn timeout(mut self, timeout: Duration) -> ClientBuilder {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Appends your application's product token to the `User-Agent`, as in
+    /// `okta-ssf/0.1.0 risk-engine/2.3`, so the receiver's logs show who sent what.
+    ///
+    /// Defaults to none: the `User-Agent` is `okta-ssf/<version>`.
+    pub fn user_agent_product(mut self, product: &str) -> ClientBuilder {
+        self.user_agent_product = Some(product.to_owned());
+        self
+    }
+
+    /// Sends every request through the HTTP or HTTPS proxy at `url` (for example
+    /// `http://proxy.internal:3128`, user and password allowed), ignoring the environment.
+    ///
+    /// Defaults to the environment: `ALL_PROXY`, `HTTPS_PROXY` or `HTTP_PROXY` (upper or lower
+    /// case), minus the hosts in `NO_PROXY`. A loopback receiver is never reached through a
+    /// proxy taken from the environment.
+    pub fn proxy(mut self, url: &str) -> ClientBuilder {
+        self.proxy = ProxyChoice::Url(url.to_owned());
+        self
+    }
+
+    /// Connects directly, whatever the environment's proxy variables say.
+    ///
+    /// Defaults to reading the environment (see [`proxy`](ClientBuilder::proxy)).
+    pub fn no_proxy(mut self) -> ClientBuilder {
+        self.proxy = ProxyChoice::Off;
+        self
+    }
+
+    /// Trusts the root certificates in `pem` (one or more `BEGIN CERTIFICATE` blocks) in
+    /// addition to the built-in Mozilla roots, for networks that intercept TLS. May be called
+    /// more than once.
+    ///
+    /// Defaults to none: only the Mozilla roots (from `webpki-root-certs`) are trusted.
+    pub fn add_root_certificates_pem(mut self, pem: &[u8]) -> ClientBuilder {
+        self.extra_roots_pem.push(pem.to_vec());
+        self
+    }
+
+    /// Whether [`Client::publish`] runs [`check_token`] before sending.
+    ///
+    /// Defaults to [`TokenCheck::Enforce`].
+    pub fn token_check(mut self, check: TokenCheck) -> ClientBuilder {
+        self.token_check = check;
+        self
+    }
+
+    /// Checks every option and builds the [`Client`].
+    ///
+    /// # Errors
+    ///
+    /// - [`Error::InvalidDomain`] or [`Error::InvalidEndpoint`] when the target is not usable.
+    /// - [`Error::InvalidUserAgent`] when the product token is empty or holds characters a
+    ///   header cannot carry.
+    /// - [`Error::InvalidProxy`] when the proxy URL cannot be parsed.
+    /// - [`Error::InvalidCertificate`] when the extra root certificates are not PEM
+    ///   certificates.
+    pub fn build(self) -> Result<Client, Error> {
+        let target = parse_target(&self.target, self.mode).map_err(|e| match self.mode {
+            TargetMode::OktaDomain => Error::InvalidDomain(e),
+            TargetMode::Endpoint => Error::InvalidEndpoint(e),
+        })?;
+
+        let mut user_agent = concat!("okta-ssf/", env!("CARGO_PKG_VERSION")).to_owned();
+        if let Some(product) = &self.user_agent_product {
+            let product = product.trim();
+            if product.is_empty() || !product.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+                return Err(Error::InvalidUserAgent);
+            }
+            user_agent.push(' ');
+            user_agent.push_str(product);
+        }
+
+        let (proxy, proxy_kind) = match &self.proxy {
+            ProxyChoice::Off => (None, ProxyKind::Off),
+            ProxyChoice::Url(url) => (
+                Some(ureq::Proxy::new(url).map_err(|_| Error::InvalidProxy)?),
+                ProxyKind::Explicit,
+            ),
+            // A proxy between this process and a receiver on the same machine is never
+            // wanted, and is what a stray HTTP_PROXY in a developer's shell would do.
+            ProxyChoice::FromEnvironment if target.loopback => (None, ProxyKind::Off),
+            ProxyChoice::FromEnvironment => {
+                (ureq::Proxy::try_from_env(), ProxyKind::FromEnvironment)
+            }
+        };
+
+        let mut tls = ureq::tls::TlsConfig::builder();
+        if !self.extra_roots_pem.is_empty() {
+            let mut roots: Vec<ureq::tls::Certificate<'static>> =
+                webpki_root_certs::TLS_SERVER_ROOT_CERTS
+                    .iter()
+                    .map(|der| ureq::tls::Certificate::from_der(der.as_ref()).to_owned())
+                    .collect();
+            for pem in &self.extra_roots_pem {
+                roots.extend(parse_pem_certificates(pem)?);
+            }
+            tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&roots));
+        }
+
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .https_only(!target.loopback)
+            .user_agent(user_agent.as_str())
+            .accept("application/json")
+            .proxy(proxy)
+            .tls_config(tls.build())
+            .timeout_connect(Some(self.connect_timeout))
+            .timeout_global(Some(self.timeout))
+            .max_idle_connections_per_host(8)
+            .build();
+
+        Ok(Client {
+            inner: Arc::new(Inner {
+                agent: config.new_agent(),
+                endpoint: target.url,
+                user_agent,
+                token_check: self.token_check,
+                connect_timeout: self.connect_timeout,
+                timeout: self.timeout,
+                proxy: proxy_kind,
+                extra_roots: self.extra_roots_pem.len(),
+            }),
+        })
+    }
+}
+
+fn parse_pem_certificates(pem: &[u8]) -> Result<Vec<ureq::tls::Certificate<'static>>, Error> {
+    let mut found = Vec::new();
+    for item in ureq::tls::parse_pem(pem) {
+        match item {
+            Ok(ureq::tls::PemItem::Certificate(cert)) => found.push(cert),
+            Ok(_) => {}
+            Err(e) => {
+                return Err(Error::InvalidCertificate {
+                    source: Some(Box::new(e)),
+                });
+            }
+        }
+    }
+    if found.is_empty() {
+        return Err(Error::InvalidCertificate { source: None });
+    }
+    Ok(found)
+}
+
+/// What the receiver said about a token it was able to judge.
+///
+/// Expected outcomes are values; failures to get a verdict at all are [`Error`]s.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Status {
+    /// The receiver took the SET (`202`, or any other `2xx`).
+    ///
+    /// This does not mean Okta acted on it: Okta silently drops a SET whose subject it does not
+    /// know, and one whose `jti` it has already seen.
+    Accepted,
+    /// The receiver refused the SET with `400`; sending the same token again will not help.
+    Rejected(Rejection),
+}
+
+impl Status {
+    /// `true` for [`Status::Accepted`].
+    pub fn is_accepted(&self) -> bool {
+        matches!(self, Status::Accepted)
+    }
+}
+
+/// A receiver's reasons for refusing a SET (RFC 8935 §2.3).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Rejection {
+    code: ErrorCode,
+    description: Option<String>,
+}
+
+impl Rejection {
+    /// The error code: the `err` member of the answer, or for answers that lack one, see
+    /// [`ErrorCode::Unspecified`] and [`ErrorCode::Other`].
+    pub fn code(&self) -> &ErrorCode {
+        &self.code
+    }
+
+    /// The receiver's explanation, at most [`MAX_SERVER_TEXT_CHARS`] characters.
+    ///
+    /// Okta names fields in its internal camelCase here (`previousStatus` for the claim
+    /// `previous_status`). When the answer was not RFC 8935 JSON, this is the server's own text.
+    pub fn description(&self) -> Option<&str> {
+        self.description.as_deref()
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.code, &self.description) {
+            (ErrorCode::Unspecified, Some(d)) => f.write_str(d),
+            (ErrorCode::Unspecified, None) => f.write_str("no reason given"),
+            (code, Some(d)) => write!(f, "{code}: {d}"),
+            (code, None) => write!(f, "{code}"),
+        }
+    }
+}
+
+/// The error codes of the IANA "Security Event Token Error Codes" registry, and room for more.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// `invalid_request`: not a SET, or the event does not match its definition (a missing
+    /// member, a camelCase name, a value outside its list).
+    InvalidRequest,
+    /// `invalid_key`: the `kid` names no key in the provider's JWKS, or the key is unacceptable.
+    InvalidKey,
+    /// `invalid_issuer`: `iss` is not the issuer registered for the provider (byte for byte).
+    InvalidIssuer,
+    /// `invalid_audience`: `aud` does not name this org.
+    InvalidAudience,
+    /// `authentication_failed`: the signature did not verify with the provider's JWKS.
+    AuthenticationFailed,
+    /// `access_denied`: the transmitter is not allowed to send to this receiver.
+    AccessDenied,
+    /// A code this version does not know, as the server sent it; also the `errorCode` of Okta's
+    /// generic error body (such as `E0000001`).
+    Other(String),
+    /// The answer carried no code at all (its body was empty or not JSON);
+    /// [`Rejection::description`] keeps the server's words.
+    Unspecified,
+}
+
+impl ErrorCode {
+    /// The code as it appears on the wire, such as `invalid_request`; empty for
+    /// [`ErrorCode::Unspecified`].
+    pub fn as_str(&self) -> &str {
+        match self {
+            ErrorCode::InvalidRequest => "invalid_request",
+            ErrorCode::InvalidKey => "invalid_key",
+            ErrorCode::InvalidIssuer => "invalid_issuer",
+            ErrorCode::InvalidAudience => "invalid_audience",
+            ErrorCode::AuthenticationFailed => "authentication_failed",
+            ErrorCode::AccessDenied => "access_denied",
+            ErrorCode::Other(code) => code,
+            ErrorCode::Unspecified => "",
+        }
+    }
+
+    /// The code for the wire text `code` (an unknown one becomes [`ErrorCode::Other`]).
+    pub fn from_wire(code: &str) -> ErrorCode {
+        match code {
+            "invalid_request" => ErrorCode::InvalidRequest,
+            "invalid_key" => ErrorCode::InvalidKey,
+            "invalid_issuer" => ErrorCode::InvalidIssuer,
+            "invalid_audience" => ErrorCode::InvalidAudience,
+            "authentication_failed" => ErrorCode::AuthenticationFailed,
+            "access_denied" => ErrorCode::AccessDenied,
+            other => ErrorCode::Other(bounded_text(other)),
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ErrorCode::Unspecified => f.write_str("unspecified"),
+            code => f.write_str(code.as_str()),
+        }
+    }
+}
+
+/// Okta's rate-limit headers, as sent with an answer (`X-Rate-Limit-Limit`,
+/// `X-Rate-Limit-Remaining`, `X-Rate-Limit-Reset`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct RateLimit {
+    limit: Option<u64>,
+    remaining: Option<u64>,
+    reset: Option<u64>,
+}
+
+impl RateLimit {
+    /// Requests allowed in the current window (`X-Rate-Limit-Limit`).
+    pub fn limit(&self) -> Option<u64> {
+        self.limit
+    }
+
+    /// Requests left in the current window (`X-Rate-Limit-Remaining`).
+    pub fn remaining(&self) -> Option<u64> {
+        self.remaining
+    }
+
+    /// When the window resets, in UTC seconds since the Unix epoch by the server's clock
+    /// (`X-Rate-Limit-Reset`).
+    pub fn reset(&self) -> Option<u64> {
+        self.reset
+    }
+}
+
+/// The outcome of [`Client::publish_detailed`]: the [`Status`] and what the answer said about
+/// itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Delivery {
+    status: Status,
+    info: ResponseInfo,
+}
+
+impl Delivery {
+    /// The receiver's verdict.
+    pub fn status(&self) -> &Status {
+        &self.status
+    }
+
+    /// The verdict, by value.
+    pub fn into_status(self) -> Status {
+        self.status
+    }
+
+    /// The HTTP status of the answer, such as `202`.
+    pub fn http_status(&self) -> u16 {
+        self.info.http_status
+    }
+
+    /// Okta's `X-Okta-Request-Id`: the id Okta support asks for.
+    pub fn request_id(&self) -> Option<&str> {
+        self.info.request_id.as_deref()
+    }
+
+    /// The `X-Rate-Limit-*` headers, when the answer carried any.
+    pub fn rate_limit(&self) -> Option<&RateLimit> {
+        self.info.rate_limit.as_ref()
+    }
+}
+
+/// What an HTTP answer said about itself: its status, request id, rate limit and, for errors,
+/// the server's own words.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ResponseInfo {
+    http_status: u16,
+    request_id: Option<String>,
+    rate_limit: Option<RateLimit>,
+    message: Option<String>,
+}
+
+impl ResponseInfo {
+    /// The HTTP status.
+    pub fn http_status(&self) -> u16 {
+        self.http_status
+    }
+
+    /// Okta's `X-Okta-Request-Id`, when present.
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    /// The `X-Rate-Limit-*` headers, when present.
+    pub fn rate_limit(&self) -> Option<&RateLimit> {
+        self.rate_limit.as_ref()
+    }
+
+    /// The server's own error text (Okta's `errorSummary`, an RFC 8935 description, or the
+    /// start of a plain-text body), at most [`MAX_SERVER_TEXT_CHARS`] characters.
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+}
+
+/// The server's message, when there is one, as `: <message>` for the end of an error text.
+struct ServerSays<'a>(&'a ResponseInfo);
+
+impl fmt::Display for ServerSays<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0.message {
+            Some(m) => write!(f, " (server says: {m})"),
+            None => Ok(()),
+        }
+    }
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Everything that can keep a token from getting a verdict.
+///
+/// Each variant says when it happens and what to do about it. [`Error::is_retryable`] tells the
+/// failures a later try may cure from those it will not.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The domain given to [`Client::new`] or [`ClientBuilder::new`] cannot be used; the
+    /// [`DomainError`] says why and what to pass instead.
+    #[error("invalid Okta domain: {0}")]
+    InvalidDomain(DomainError),
+
+    /// The URL given to [`Client::with_endpoint`] or [`ClientBuilder::with_endpoint`] cannot be
+    /// used; the [`DomainError`] says why.
+    #[error("invalid receiver URL: {0}")]
+    InvalidEndpoint(DomainError),
+
+    /// The product token given to [`ClientBuilder::user_agent_product`] is empty or holds
+    /// characters other than printable ASCII.
+    #[error("invalid user-agent product token: use printable ASCII such as `my-app/1.2`")]
+    InvalidUserAgent,
+
+    /// The URL given to [`ClientBuilder::proxy`] cannot be parsed. (It is not repeated here, as
+    /// it may hold a password.)
+    #[error("invalid proxy URL: expected a form such as `http://proxy.internal:3128`")]
+    InvalidProxy,
+
+    /// The PEM given to [`ClientBuilder::add_root_certificates_pem`] holds no readable
+    /// `BEGIN CERTIFICATE` block.
+    #[error("extra root certificates are not readable PEM certificates")]
+    InvalidCertificate {
+        /// The PEM parser's complaint, when it had one.
+        #[source]
+        source: Option<BoxError>,
+    },
+
+    /// The pre-send check refused the token, so nothing was sent; the [`TokenError`] names the
+    /// problem. Fix the token: Okta would refuse it too.
+    #[error("token refused before sending: {0}")]
+    InvalidToken(TokenError),
+
+    /// The receiver answered with a redirect, which is never followed: a token carries personal
+    /// data and must reach exactly the address configured. Usually the domain or URL is not the
+    /// org's own (check for a custom domain, a typo, or `http://`).
+    #[error("receiver answered {status} redirect{}; redirects are not followed, check the domain or URL", location_text(.location))]
+    Redirect {
+        /// The HTTP status, `3xx`.
+        status: u16,
+        /// Where the receiver pointed, when it said (at most [`MAX_SERVER_TEXT_CHARS`]).
+        location: Option<String>,
+        /// The rest of the answer's details.
+        info: ResponseInfo,
+    },
+
+    /// `401`: the receiver wants credentials. Okta's SET endpoint takes none (the signature is
+    /// the authentication), so the URL probably does not point at an SSF receiver.
+    #[error("receiver answered 401 Unauthorized{}; this endpoint takes no credentials, check that the URL is an SSF receiver", ServerSays(.0))]
+    Unauthorized(ResponseInfo),
+
+    /// `403`: the receiver does not allow this transmitter. Check the Security Events Provider
+    /// registered in the org.
+    #[error("receiver answered 403 Forbidden{}; check that this transmitter is registered as a Security Events Provider", ServerSays(.0))]
+    Forbidden(ResponseInfo),
+
+    /// `404`: nothing at this URL. The org may lack Identity Threat Protection (the SSF
+    /// receiver needs it), or the domain or URL is wrong.
+    #[error("receiver answered 404 Not Found{}; the org may not have Identity Threat Protection, or the domain is wrong", ServerSays(.0))]
+    NotFound(ResponseInfo),
+
+    /// `429`: rate limited. Wait until [`RateLimit::reset`] and send the same token again.
+    #[error("receiver answered 429 Too Many Requests{}; wait for the rate-limit reset and retry", ServerSays(.0))]
+    RateLimited(ResponseInfo),
+
+    /// `5xx`: the receiver failed. Sending the same token later may succeed (a repeated `jti`
+    /// is dropped by Okta, so a retry is safe).
+    #[error("receiver failed with HTTP {}{}; retrying later may help", .0.http_status, ServerSays(.0))]
+    Server(ResponseInfo),
+
+    /// Any other status a SET receiver should not send (`1xx` aside from the protocol's own,
+    /// `4xx` other than those above).
+    #[error("receiver answered unexpected HTTP status {}{}", .0.http_status, ServerSays(.0))]
+    UnexpectedStatus(ResponseInfo),
+
+    /// A `400` answer's body is longer than [`MAX_RESPONSE_BYTES`]; it was not read. The
+    /// receiver is not behaving as an SSF receiver.
+    #[error("receiver's {} answer is larger than {limit} bytes; it was not read", .info.http_status)]
+    ResponseTooLarge {
+        /// The bound that was exceeded, in bytes.
+        limit: u64,
+        /// The answer's details.
+        info: ResponseInfo,
+    },
+
+    /// The connection could not be opened: the name did not resolve, or the host refused or
+    /// could not be reached. Retrying may help if the network or the receiver was briefly down.
+    #[error("could not connect to the receiver")]
+    Connect {
+        /// The underlying failure.
+        #[source]
+        source: BoxError,
+    },
+
+    /// The TLS handshake failed, for example because the server's certificate is not trusted.
+    /// On a network that intercepts TLS, add its root with
+    /// [`ClientBuilder::add_root_certificates_pem`].
+    #[error("TLS handshake with the receiver failed")]
+    Tls {
+        /// The underlying failure.
+        #[source]
+        source: BoxError,
+    },
+
+    /// The request did not finish within its time (see [`ClientBuilder::connect_timeout`] and
+    /// [`ClientBuilder::timeout`]). Whether the receiver got the token is unknown; sending it
+    /// again is safe.
+    #[error("request to the receiver timed out")]
+    Timeout {
+        /// The underlying failure.
+        #[source]
+        source: BoxError,
+    },
+
+    /// The connection broke or the answer was not valid HTTP. Whether the receiver got the
+    /// token is unknown; sending it again is safe.
+    #[error("exchange with the receiver failed")]
+    Transport {
+        /// The underlying failure.
+        #[source]
+        source: BoxError,
+    },
+}
+
+fn location_text(location: &Option<String>) -> String {
+    match location {
+        Some(l) => format!(" to {l}"),
+        None => String::new(),
+    }
+}
+
+impl Error {
+    /// Whether sending the same token again later may succeed: `true` for rate limits (`429`),
+    /// server failures (`5xx`), timeouts, connection failures and broken exchanges.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            Error::RateLimited(_)
+                | Error::Server(_)
+                | Error::Connect { .. }
+                | Error::Timeout { .. }
+                | Error::Transport { .. }
+        )
+    }
+
+    /// The details of the HTTP answer behind this error, when there was one.
+    pub fn response(&self) -> Option<&ResponseInfo> {
+        match self {
+            Error::Redirect { info, .. } | Error::ResponseTooLarge { info, .. } => Some(info),
+            Error::Unauthorized(info)
+            | Error::Forbidden(info)
+            | Error::NotFound(info)
+            | Error::RateLimited(info)
+            | Error::Server(info)
+            | Error::UnexpectedStatus(info) => Some(info),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of the answer behind this error, when there was one.
+    pub fn http_status(&self) -> Option<u16> {
+        self.response().map(ResponseInfo::http_status)
+    }
+
+    /// Okta's `X-Okta-Request-Id` of the answer behind this error, when there was one.
+    pub fn request_id(&self) -> Option<&str> {
+        self.response().and_then(ResponseInfo::request_id)
+    }
+
+    /// The `X-Rate-Limit-*` headers of the answer behind this error, when present.
+    pub fn rate_limit(&self) -> Option<&RateLimit> {
+        self.response().and_then(ResponseInfo::rate_limit)
+    }
+
+    fn from_transport(e: ureq::Error) -> Error {
+        use std::io::ErrorKind;
+        match e {
+            ureq::Error::Timeout(_) => Error::Timeout {
+                source: Box::new(e),
+            },
+            ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => Error::Connect {
+                source: Box::new(e),
+            },
+            ureq::Error::Io(ref io) => match io.kind() {
+                ErrorKind::ConnectionRefused
+                | ErrorKind::AddrNotAvailable
+                | ErrorKind::HostUnreachable
+                | ErrorKind::NetworkUnreachable => Error::Connect {
+                    source: Box::new(e),
+                },
+                ErrorKind::TimedOut | ErrorKind::WouldBlock => Error::Timeout {
+                    source: Box::new(e),
+                },
+                _ => Error::Transport {
+                    source: Box::new(e),
+                },
+            },
+            ureq::Error::Tls(_)
+            | ureq::Error::Rustls(_)
+            | ureq::Error::Pem(_)
+            | ureq::Error::TlsRequired => Error::Tls {
+                source: Box::new(e),
+            },
+            _ => Error::Transport {
+                source: Box::new(e),
+            },
+        }
+    }
+}
+
+/// Why a domain or receiver URL cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum DomainError {
+    /// Nothing was given, or only whitespace.
+    #[error("it is empty; pass your org's host, such as `acme.okta.com`")]
+    Empty,
+    /// A documentation placeholder such as `{yourOktaDomain}` was left in.
+    #[error(
+        "it is a documentation placeholder (like `{{yourOktaDomain}}`); pass your org's host, such as `acme.okta.com`"
+    )]
+    Placeholder,
+    /// A receiver URL without `https://`.
+    #[error("it has no scheme; start it with `https://`")]
+    MissingScheme,
+    /// A scheme other than `https` (or `http` to a loopback host).
+    #[error("only `https://` can be used (and `http://` to a loopback host)")]
+    UnsupportedScheme,
+    /// `http://` to a host that is not loopback: tokens carry personal data and must travel
+    /// over TLS.
+    #[error(
+        "plain `http://` is only allowed to a loopback host (127.0.0.0/8, [::1], localhost); use `https://`"
+    )]
+    InsecureHttp,
+    /// User information (`user:password@`) in the address. It is not repeated in this message.
+    #[error(
+        "it contains user information (`user@`); remove it, the receiver takes no credentials in the URL"
+    )]
+    UserInfo,
+    /// A path after an Okta domain.
+    #[error(
+        "it contains a path; pass only the host, the path `/security/api/v1/security-events` is added for you"
+    )]
+    Path,
+    /// A query string after an Okta domain.
+    #[error("it contains a query string (`?…`); pass only the host")]
+    Query,
+    /// A fragment (`#…`).
+    #[error("it contains a fragment (`#…`); remove it")]
+    Fragment,
+    /// The host is not a valid DNS name or IP address.
+    #[error("`{0}` is not a valid host name or IP address")]
+    InvalidHost(String),
+    /// The port is not a number from 1 to 65535.
+    #[error("the port must be a number from 1 to 65535")]
+    InvalidPort,
+    /// The Admin Console host (`acme-admin.okta.com`) instead of the org's.
+    #[error("`{host}` is the Admin Console host; use `{suggestion}` instead")]
+    AdminHost {
+        /// The host given.
+        host: String,
+        /// The org's host: the same without `-admin`.
+        suggestion: String,
+    },
+}
+
+struct Target {
+    url: String,
+    loopback: bool,
+}
+
+const MAX_HOST_ECHO: usize = 80;
+
+fn parse_target(input: &str, mode: TargetMode) -> Result<Target, DomainError> {
+    let s = input.trim();
+    if s.is_empty() {
+        return Err(DomainError::Empty);
+    }
+    if is_placeholder(s) {
+        return Err(DomainError::Placeholder);
+    }
+    let (scheme, rest) = match s.find("://") {
+        Some(i) => (s[..i].to_ascii_lowercase(), &s[i + 3..]),
+        None if mode == TargetMode::Endpoint => return Err(DomainError::MissingScheme),
+        None => ("https".to_owned(), s),
+    };
+    if scheme != "https" && scheme != "http" {
+        return Err(DomainError::UnsupportedScheme);
+    }
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    if authority.contains('@') {
+        return Err(DomainError::UserInfo);
+    }
+    let (host, port) = split_host_port(authority)?;
+    let loopback = is_loopback(&host);
+
+    let is_okta_host = mode == TargetMode::OktaDomain
+        || [
+            ".okta.com",
+            ".oktapreview.com",
+            ".okta-emea.com",
+            ".okta-gov.com",
+        ]
+        .iter()
+        .any(|suffix| host.ends_with(suffix));
+    if is_okta_host {
+        if let Some((first, others)) = host.split_once('.') {
+            if let Some(org) = first.strip_suffix("-admin").filter(|org| !org.is_empty()) {
+                return Err(DomainError::AdminHost {
+                    suggestion: format!("{org}.{others}"),
+                    host,
+                });
+            }
+        }
+    }
+    if scheme == "http" && !loopback {
+        return Err(DomainError::InsecureHttp);
+    }
+
+    let path_and_query = match mode {
+        TargetMode::OktaDomain => {
+            match tail.as_bytes().first() {
+                None => {}
+                Some(b'/') => {
+                    let path_end = tail.find(['?', '#']).unwrap_or(tail.len());
+                    if &tail[..path_end] != "/" {
+                        return Err(DomainError::Path);
+                    }
+                    match tail.as_bytes().get(path_end) {
+                        Some(b'?') => return Err(DomainError::Query),
+                        Some(_) => return Err(DomainError::Fragment),
+                        None => {}
+                    }
+                }
+                Some(b'?') => return Err(DomainError::Query),
+                Some(_) => return Err(DomainError::Fragment),
+            }
+            OKTA_EVENTS_PATH
+        }
+        TargetMode::Endpoint => {
+            if tail.contains('#') {
+                return Err(DomainError::Fragment);
+            }
+            if tail.is_empty() { "/" } else { tail }
+        }
+    };
+
+    let host_part = if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host
+    };
+    let default_port = if scheme == "https" { 443 } else { 80 };
+    let url = match port {
+        Some(p) if p != default_port => format!("{scheme}://{host_part}:{p}{path_and_query}"),
+        _ => format!("{scheme}://{host_part}{path_and_query}"),
+    };
+    // Last line of defence for characters a request line cannot carry (spaces, controls).
+    if url.parse::<ureq::http::Uri>().is_err() || url.bytes().any(|b| b <= b' ' || b == 0x7f) {
+        return Err(match mode {
+            TargetMode::OktaDomain => DomainError::InvalidHost(echo(authority)),
+            TargetMode::Endpoint => DomainError::Path,
+        });
+    }
+    Ok(Target { url, loopback })
+}
+
+fn is_placeholder(s: &str) -> bool {
+    let lower = s.to_ascii_lowercase();
+    s.contains(['{', '}', '<', '>', '$'])
+        || ["yourokta", "your-okta", "your_okta"].iter().any(|p| lower.contains(p))
+        // The default of the `yourOktaDomain` variable in Okta's OpenAPI spec.
+        || lower.trim_start_matches("https://").trim_end_matches('/') == "subdomain.okta.com"
+}
+
+/// A bounded, printable copy of user input for an error message.
+fn echo(s: &str) -> String {
+    let cleaned: String = s
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    if cleaned.chars().count() > MAX_HOST_ECHO {
+        let mut cut: String = cleaned.chars().take(MAX_HOST_ECHO).collect();
+        cut.push('…');
+        cut
+    } else {
+        cleaned
+    }
+}
+
+fn split_host_port(authority: &str) -> Result<(String, Option<u16>), DomainError> {
+    let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
+        let close = rest
+            .find(']')
+            .ok_or_else(|| DomainError::InvalidHost(echo(authority)))?;
+        let literal = &rest[..close];
+        let ip: Ipv6Addr = literal
+            .parse()
+            .map_err(|_| DomainError::InvalidHost(echo(authority)))?;
+        let after = &rest[close + 1..];
+        let port = match after.strip_prefix(':') {
+            Some(p) => Some(p),
+            None if after.is_empty() => None,
+            None => return Err(DomainError::InvalidHost(echo(authority))),
+        };
+        (ip.to_string(), port)
+    } else {
+        let (host, port) = match authority.split_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        };
+        let host = host.to_ascii_lowercase();
+        if !is_valid_host(&host) {
+            return Err(DomainError::InvalidHost(echo(host.as_str())));
+        }
+        (host, port)
+    };
+    let port = match port {
+        None => None,
+        Some(p) => {
+            if p.is_empty() || p.len() > 5 || !p.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(DomainError::InvalidPort);
+            }
+            match p.parse::<u16>() {
+                Ok(n) if n > 0 => Some(n),
+                _ => return Err(DomainError::InvalidPort),
+            }
+        }
+    };
+    Ok((host, port))
+}
+
+fn is_valid_host(host: &str) -> bool {
+    if host.is_empty() || host.len() > 253 {
+        return false;
+    }
+    let labels: Vec<&str> = host.split('.').collect();
+    if labels
+        .iter()
+        .all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return host.parse::<Ipv4Addr>().is_ok();
+    }
+    labels.iter().all(|l| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    })
+}
+
+fn is_loopback(host: &str) -> bool {
+    host == "localhost"
+        || host
+            .parse::<IpAddr>()
+            .map(|ip| ip.is_loopback())
+            .unwrap_or(false)
+}
+
+fn trim_ascii(s: &str) -> &str {
+    s.trim_matches(|c: char| c.is_ascii_whitespace())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Answers
+
+fn response_info(response: &ureq::http::Response<ureq::Body>) -> ResponseInfo {
+    let headers = response.headers();
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| bounded_text(v.trim()))
+            .filter(|v| !v.is_empty())
+    };
+    let number = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+    };
+    let rate_limit = RateLimit {
+        limit: number("x-rate-limit-limit"),
+        remaining: number("x-rate-limit-remaining"),
+        reset: number("x-rate-limit-reset"),
+    };
+    ResponseInfo {
+        http_status: response.status().as_u16(),
+        request_id: text("x-okta-request-id"),
+        rate_limit: (rate_limit != RateLimit::default()).then_some(rate_limit),
+        message: None,
+    }
+}
+
+fn read_answer(mut response: ureq::http::Response<ureq::Body>) -> Result<Delivery, Error> {
+    let mut info = response_info(&response);
+    let status = info.http_status;
+    if (200..300).contains(&status) {
+        // The body of an acceptance means nothing; read what is there (bounded) so the
+        // connection can be reused, and ignore what goes wrong: the verdict is in.
+        let _ = read_body(&mut response);
+        return Ok(Delivery {
+            status: Status::Accepted,
+            info,
+        });
+    }
+    if (300..400).contains(&status) {
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(|v| bounded_text(v.trim()));
+        let _ = read_body(&mut response);
+        return Err(Error::Redirect {
+            status,
+            location,
+            info,
+        });
+    }
+    let body = match read_body(&mut response) {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) if status == 400 => {
+            return Err(Error::ResponseTooLarge {
+                limit: MAX_RESPONSE_BYTES,
+                info,
+            });
+        }
+        Err(BodyError::Transport(e)) if status == 400 => return Err(Error::from_transport(e)),
+        // For the other statuses the status says enough.
+        Err(_) => Vec::new(),
+    };
+    if status == 400 {
+        let status = Status::Rejected(parse_rejection(&body));
+        return Ok(Delivery { status, info });
+    }
+    info.message = server_message(&body);
+    Err(match status {
+        401 => Error::Unauthorized(info),
+        403 => Error::Forbidden(info),
+        404 => Error::NotFound(info),
+        429 => Error::RateLimited(info),
+        500..=599 => Error::Server(info),
+        _ => Error::UnexpectedStatus(info),
+    })
+}
+
+enum BodyError {
+    TooLarge,
+    Transport(ureq::Error),
+}
+
+fn read_body(response: &mut ureq::http::Response<ureq::Body>) -> Result<Vec<u8>, BodyError> {
+    let body = response.body_mut();
+    if body
+        .content_length()
+        .is_some_and(|n| n > MAX_RESPONSE_BYTES)
+    {
+        return Err(BodyError::TooLarge);
+    }
+    body.with_config()
+        .limit(MAX_RESPONSE_BYTES)
+        .read_to_vec()
+        .map_err(|e| match e {
+            ureq::Error::BodyExceedsLimit(_) => BodyError::TooLarge,
+            other => BodyError::Transport(other),
+        })
+}
+
+fn parse_rejection(body: &[u8]) -> Rejection {
+    if let Ok(Value::Object(obj)) = serde_json::from_slice::<Value>(body) {
+        let str_of = |key: &str| obj.get(key).and_then(Value::as_str).map(bounded_text);
+        if let Some(err) = obj.get("err").and_then(Value::as_str) {
+            return Rejection {
+                code: ErrorCode::from_wire(err),
+                description: str_of("description"),
+            };
+        }
+        if let Some(code) = obj.get("errorCode").and_then(Value::as_str) {
+            return Rejection {
+                code: ErrorCode::Other(bounded_text(code)),
+                description: okta_summary(&obj),
+            };
+        }
+        if obj.contains_key("description") {
+            return Rejection {
+                code: ErrorCode::Unspecified,
+                description: str_of("description"),
+            };
+        }
+    }
+    Rejection {
+        code: ErrorCode::Unspecified,
+        description: plain_text(body),
+    }
+}
+
+/// Okta's generic error body: `errorSummary` and the summaries of its `errorCauses`.
+fn okta_summary(obj: &Map<String, Value>) -> Option<String> {
+    let mut text = obj
+        .get("errorSummary")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    if let Some(causes) = obj.get("errorCauses").and_then(Value::as_array) {
+        for cause in causes
+            .iter()
+            .filter_map(|c| c.get("errorSummary")?.as_str())
+        {
+            if !text.is_empty() {
+                text.push_str("; ");
+            }
+            text.push_str(cause.trim());
+        }
+    }
+    (!text.is_empty()).then(|| bounded_text(&text))
+}
+
+fn server_message(body: &[u8]) -> Option<String> {
+    if let Ok(Value::Object(obj)) = serde_json::from_slice::<Value>(body) {
+        if obj.contains_key("errorSummary") {
+            return okta_summary(&obj);
+        }
+        if let Some(d) = obj.get("description").and_then(Value::as_str) {
+            return Some(bounded_text(d)).filter(|d| !d.is_empty());
+        }
+        return None;
+    }
+    plain_text(body)
+}
+
+fn plain_text(body: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    (!text.is_empty()).then(|| bounded_text(text))
+}
+
+/// The server's words made safe to print: control characters folded to spaces, at most
+/// [`MAX_SERVER_TEXT_CHARS`] characters.
+fn bounded_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len().min(MAX_SERVER_TEXT_CHARS));
+    for (n, c) in s.chars().enumerate() {
+        if n == MAX_SERVER_TEXT_CHARS {
+            out.push('…');
+            break;
+        }
+        out.push(if c.is_control() { ' ' } else { c });
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// The pre-send check
+
+/// A token that passed [`check_token`], with its header and claims parsed.
+///
+/// `Debug` shows only the algorithm and the event types: claim values carry personal data.
+#[derive(Clone)]
+pub struct Token {
+    header: Map<String, Value>,
+    claims: Map<String, Value>,
+}
+
+impl Token {
+    /// The JOSE header, as parsed.
+    pub fn header(&self) -> &Map<String, Value> {
+        &self.header
+    }
+
+    /// The claims, as parsed.
+    pub fn claims(&self) -> &Map<String, Value> {
+        &self.claims
+    }
+
+    /// The header's `alg`, such as `RS256`.
+    pub fn alg(&self) -> &str {
+        self.header_str("alg")
+    }
+
+    /// The header's `kid`: the key in the provider's JWKS that must verify the signature.
+    pub fn kid(&self) -> &str {
+        self.header_str("kid")
+    }
+
+    /// The `iss` claim.
+    pub fn issuer(&self) -> &str {
+        self.claims
+            .get("iss")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+
+    /// The `aud` claim's audiences (one for a string, each for an array).
+    pub fn audiences(&self) -> impl Iterator<Item = &str> {
+        let (one, many) = match self.claims.get("aud") {
+            Some(Value::String(s)) => (Some(s.as_str()), None),
+            Some(Value::Array(a)) => (None, Some(a.iter().filter_map(Value::as_str))),
+            _ => (None, None),
+        };
+        one.into_iter().chain(many.into_iter().flatten())
+    }
+
+    /// The `iat` claim, in seconds since the Unix epoch.
+    pub fn issued_at(&self) -> i64 {
+        self.claims
+            .get("iat")
+            .and_then(Value::as_i64)
+            .unwrap_or_default()
+    }
+
+    /// The `jti` claim: the token's unique id.
+    pub fn jti(&self) -> &str {
+        self.claims
+            .get("jti")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+
+    /// The `events` claim: event type URI to event object.
+    pub fn events(&self) -> &Map<String, Value> {
+        static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+        match self.claims.get("events") {
+            Some(Value::Object(events)) => events,
+            _ => EMPTY.get_or_init(Map::new),
+        }
+    }
+
+    /// The event type URIs in `events`.
+    pub fn event_types(&self) -> impl Iterator<Item = &str> {
+        self.events().keys().map(String::as_str)
+    }
+
+    fn header_str(&self, name: &str) -> &str {
+        self.header
+            .get(name)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Token")
+            .field("alg", &self.alg())
+            .field("event_types", &self.event_types().collect::<Vec<_>>())
+            .field("claims", &"[redacted]")
+            .finish()
+    }
+}
+
+/// A part of a compact JWS.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Segment {
+    /// The first part: the JOSE header.
+    Header,
+    /// The second part: the claims.
+    Claims,
+    /// The third part: the signature.
+    Signature,
+}
+
+impl fmt::Display for Segment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Segment::Header => "header",
+            Segment::Claims => "claims",
+            Segment::Signature => "signature",
+        })
+    }
+}
+
+/// Why [`check_token`] refused a token. No message repeats any of the token's content.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenError {
+    /// Nothing but whitespace.
+    #[error("the token is empty")]
+    Empty,
+    /// Longer than [`MAX_TOKEN_BYTES`].
+    #[error("the token is {len} bytes, over the limit of {max} bytes")]
+    TooLarge {
+        /// The token's length in bytes.
+        len: usize,
+        /// The limit, [`MAX_TOKEN_BYTES`].
+        max: usize,
+    },
+    /// A JSON document (unsigned claims, probably) instead of a signed token.
+    #[error(
+        "this is a JSON document, not a signed token; sign the claims and send the compact JWS"
+    )]
+    Json,
+    /// Not three dot-separated segments.
+    #[error("a compact JWS has three dot-separated segments, this has {0}")]
+    Segments(usize),
+    /// A segment ends in `=` padding.
+    #[error("the {0} segment is padded with `=`; compact JWS segments are unpadded base64url")]
+    Padded(Segment),
+    /// A segment holds characters outside the base64url alphabet, or has an impossible length.
+    #[error("the {0} segment is not valid base64url")]
+    Base64(Segment),
+    /// The signature segment is empty: the token is not signed.
+    #[error("the signature segment is empty; the token is not signed")]
+    Unsigned,
+    /// The header or claims do not decode to JSON.
+    #[error("the {0} is not valid JSON")]
+    NotJson(Segment),
+    /// The header or claims are JSON, but not an object.
+    #[error("the {0} is not a JSON object")]
+    NotObject(Segment),
+    /// A header parameter Okta requires (`alg`, `kid`, `typ`) is missing or not a string.
+    #[error("the header has no `{0}` string; Okta requires `alg`, `kid` and `typ`")]
+    MissingHeader(&'static str),
+    /// `alg` is `none`.
+    #[error("the header's `alg` is `none`; Okta accepts only signed tokens")]
+    AlgNone,
+    /// `alg` is an HMAC algorithm (`HS256` …), which a public JWKS cannot verify.
+    #[error(
+        "the header's `alg` is an HMAC algorithm, which a public JWKS cannot verify; sign with RS256 or ES256"
+    )]
+    AlgSymmetric,
+    /// `typ` is not `secevent+jwt` (compared case-insensitively, `application/` optional).
+    #[error("the header's `typ` must be `secevent+jwt`")]
+    Typ,
+    /// A claim Okta requires (`iss`, `aud`, `iat`, `jti`, `events`) is missing.
+    #[error("the claim `{0}` is missing")]
+    MissingClaim(&'static str),
+    /// A required claim has the wrong JSON type.
+    #[error("the claim `{name}` must be {expected}")]
+    ClaimType {
+        /// The claim's name.
+        name: &'static str,
+        /// What it must be, in words.
+        expected: &'static str,
+    },
+    /// `events` is an empty object.
+    #[error("the claim `events` holds no event")]
+    NoEvents,
+    /// An entry of `events` is not a JSON object.
+    #[error("each entry of the claim `events` must be a JSON object")]
+    EventNotObject,
+}
+
+/// Checks `token` the way Okta will before it looks at the signature, without a network.
+///
+/// Surrounding ASCII whitespace is ignored, as [`Client::publish`] trims it. A token passes
+/// when it is at most [`MAX_TOKEN_BYTES`] long and is a compact JWS of three unpadded base64url
+/// segments whose header is a JSON object with string `alg` (not `none`, not HMAC), `kid` and
+/// `typ` (`secevent+jwt`), and whose claims are a JSON object with a string `iss`, an `aud`
+/// that is a string or an array of strings, an integer `iat`, a string `jti`, and an `events`
+/// object holding at least one event object. The signature is not verified.
+///
+/// # Errors
+///
+/// The first [`TokenError`] found, which names the problem without repeating the token.
+///
+/// # Example
+///
+/// ```
+/// use okta_ssf::{check_token, TokenError};
+///
+/// assert_eq!(check_token("  \n").unwrap_err(), TokenError::Empty);
+/// assert_eq!(check_token("abc.def").unwrap_err(), TokenError::Segments(2));
+/// ```
+pub fn check_token(token: &str) -> Result<Token, TokenError> {
+    let token = trim_ascii(token);
+    if token.is_empty() {
+        return Err(TokenError::Empty);
+    }
+    if token.len() > MAX_TOKEN_BYTES {
+        return Err(TokenError::TooLarge {
+            len: token.len(),
+            max: MAX_TOKEN_BYTES,
+        });
+    }
+    if token.starts_with(['{', '[']) {
+        return Err(TokenError::Json);
+    }
+    let mut parts = token.split('.');
+    let (Some(header), Some(claims), Some(signature), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(TokenError::Segments(token.split('.').count()));
+    };
+    let header = decode_segment(header, Segment::Header)?;
+    let claims = decode_segment(claims, Segment::Claims)?;
+    if signature.is_empty() {
+        return Err(TokenError::Unsigned);
+    }
+    decode_segment(signature, Segment::Signature)?;
+
+    let header = json_object(&header, Segment::Header)?;
+    let header_str = |name: &'static str| match header.get(name) {
+        Some(Value::String(s)) => Ok(s.as_str()),
+        _ => Err(TokenError::MissingHeader(name)),
+    };
+    let alg = header_str("alg")?;
+    if alg.eq_ignore_ascii_case("none") {
+        return Err(TokenError::AlgNone);
+    }
+    if alg.len() >= 2 && alg[..2].eq_ignore_ascii_case("HS") {
+        return Err(TokenError::AlgSymmetric);
+    }
+    header_str("kid")?;
+    let typ = header_str("typ")?;
+    let typ = if typ.len() > 12 && typ[..12].eq_ignore_ascii_case("application/") {
+        &typ[12..]
+    } else {
+        typ
+    };
+    if !typ.eq_ignore_ascii_case("secevent+jwt") {
+        return Err(TokenError::Typ);
+    }
+
+    let claims = json_object(&claims, Segment::Claims)?;
+    let claim = |name: &'static str| claims.get(name).ok_or(TokenError::MissingClaim(name));
+    if !claim("iss")?.is_string() {
+        return Err(TokenError::ClaimType {
+            name: "iss",
+            expected: "a string",
+        });
+    }
+    match claim("aud")? {
+        Value::String(_) => {}
+        Value::Array(a) if !a.is_empty() && a.iter().all(Value::is_string) => {}
+        _ => {
+            return Err(TokenError::ClaimType {
+                name: "aud",
+                expected: "a string or a non-empty array of strings",
+            });
+        }
+    }
+    if !claim("iat")?.is_i64() {
+        return Err(TokenError::ClaimType {
+            name: "iat",
+            expected: "an integer number of seconds",
+        });
+    }
+    if !claim("jti")?.is_string() {
+        return Err(TokenError::ClaimType {
+            name: "jti",
+            expected: "a string",
+        });
+    }
+    let Value::Object(events) = claim("events")? else {
+        return Err(TokenError::ClaimType {
+            name: "events",
+            expected: "a JSON object",
+        });
+    };
+    if events.is_empty() {
+        return Err(TokenError::NoEvents);
+    }
+    if !events.values().all(Value::is_object) {
+        return Err(TokenError::EventNotObject);
+    }
+    Ok(Token { header, claims })
+}
+
+fn decode_segment(segment: &str, which: Segment) -> Result<Vec<u8>, TokenError> {
+    if segment.ends_with('=') {
+        return Err(TokenError::Padded(which));
+    }
+    base64url_decode(segment.as_bytes()).ok_or(TokenError::Base64(which))
+}
+
+fn json_object(bytes: &[u8], which: Segment) -> Result<Map<String, Value>, TokenError> {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(TokenError::NotObject(which)),
+        Err(_) => Err(TokenError::NotJson(which)),
+    }
+}
+
+/// Decodes unpadded base64url (RFC 4648 §5), or `None` for a character outside the alphabet or
+/// a length no encoding produces.
+fn base64url_decode(input: &[u8]) -> Option<Vec<u8>> {
+    if input.len() % 4 == 1 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(input.len() / 4 * 3 + 2);
+    let mut acc: u32 = 0;
+    let mut bits = 0u32;
+    for &c in input {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' => 62,
+            b'_' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn domain(input: &str) -> Result<String, DomainError> {
+        parse_target(input, TargetMode::OktaDomain).map(|t| t.url)
+    }
+
+    fn endpoint(input: &str) -> Result<String, DomainError> {
+        parse_target(input, TargetMode::Endpoint).map(|t| t.url)
+    }
+
+    const EVENTS: &str = "/security/api/v1/security-events";
+
+    #[test]
+    fn accepts_what_people_paste() {
+        for input in [
+            "acme.okta.com",
+            "https://acme.okta.com",
+            "https://acme.okta.com/",
+            "acme.okta.com/",
+            "  acme.okta.com\n",
+            "HTTPS://ACME.OKTA.COM",
+            "https://acme.okta.com:443",
+        ] {
+            assert_eq!(
+                domain(input).as_deref(),
+                Ok("https://acme.okta.com/security/api/v1/security-events"),
+                "{input}"
+            );
+        }
+        for (input, host) in [
+            ("acme.oktapreview.com", "acme.oktapreview.com"),
+            ("acme.okta-emea.com", "acme.okta-emea.com"),
+            ("login.acme.com", "login.acme.com"),
+            ("login.acme.com:8443", "login.acme.com:8443"),
+            ("https://10.1.2.3:9443/", "10.1.2.3:9443"),
+        ] {
+            assert_eq!(
+                domain(input),
+                Ok(format!("https://{host}{EVENTS}")),
+                "{input}"
+            );
+        }
+    }
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        for (input, origin) in [
+            ("http://127.0.0.1:8935", "http://127.0.0.1:8935"),
+            ("http://127.8.9.10", "http://127.8.9.10"),
+            ("http://localhost:3000/", "http://localhost:3000"),
+            ("http://[::1]:8080", "http://[::1]:8080"),
+        ] {
+            assert_eq!(domain(input), Ok(format!("{origin}{EVENTS}")), "{input}");
+        }
+        for input in [
+            "http://acme.okta.com",
+            "http://10.0.0.1",
+            "http://[::2]",
+            "http://128.0.0.1",
+        ] {
+            assert_eq!(domain(input), Err(DomainError::InsecureHttp), "{input}");
+        }
+    }
+
+    #[test]
+    fn refuses_each_bad_domain_with_its_own_error() {
+        let cases: &[(&str, DomainError)] = &[
+            ("", DomainError::Empty),
+            ("   \t", DomainError::Empty),
+            ("{yourOktaDomain}", DomainError::Placeholder),
+            ("https://{yourOktaDomain}/", DomainError::Placeholder),
+            ("${OKTA_DOMAIN}", DomainError::Placeholder),
+            ("<your-okta-domain>", DomainError::Placeholder),
+            ("yourOktaDomain.okta.com", DomainError::Placeholder),
+            ("ftp://acme.okta.com", DomainError::UnsupportedScheme),
+            ("user:secret@acme.okta.com", DomainError::UserInfo),
+            ("https://user@acme.okta.com/", DomainError::UserInfo),
+            ("acme.okta.com/api/v1", DomainError::Path),
+            (
+                "https://acme.okta.com/security/api/v1/security-events",
+                DomainError::Path,
+            ),
+            ("acme.okta.com?x=1", DomainError::Query),
+            ("acme.okta.com/?x=1", DomainError::Query),
+            ("acme.okta.com#top", DomainError::Fragment),
+            ("acme.okta.com/#top", DomainError::Fragment),
+            ("acme.okta.com:", DomainError::InvalidPort),
+            ("acme.okta.com:0", DomainError::InvalidPort),
+            ("acme.okta.com:65536", DomainError::InvalidPort),
+            ("acme.okta.com:https", DomainError::InvalidPort),
+            (
+                "acme..okta.com",
+                DomainError::InvalidHost("acme..okta.com".into()),
+            ),
+            (
+                "acme_corp.okta.com",
+                DomainError::InvalidHost("acme_corp.okta.com".into()),
+            ),
+            (
+                "-acme.okta.com",
+                DomainError::InvalidHost("-acme.okta.com".into()),
+            ),
+            (
+                "acme okta.com",
+                DomainError::InvalidHost("acme okta.com".into()),
+            ),
+            ("300.1.1.1", DomainError::InvalidHost("300.1.1.1".into())),
+            ("[::1", DomainError::InvalidHost("[::1".into())),
+            ("[nope]:80", DomainError::InvalidHost("[nope]:80".into())),
+            (
+                "acme-admin.okta.com",
+                DomainError::AdminHost {
+                    host: "acme-admin.okta.com".into(),
+                    suggestion: "acme.okta.com".into(),
+                },
+            ),
+            (
+                "https://acme-admin.oktapreview.com/",
+                DomainError::AdminHost {
+                    host: "acme-admin.oktapreview.com".into(),
+                    suggestion: "acme.oktapreview.com".into(),
+                },
+            ),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(domain(input).as_ref(), Err(expected), "{input:?}");
+        }
+    }
+
+    #[test]
+    fn endpoint_urls_keep_their_path_and_follow_the_same_scheme_rules() {
+        assert_eq!(
+            endpoint("https://ssf.example.com/events?stream=7").as_deref(),
+            Ok("https://ssf.example.com/events?stream=7")
+        );
+        assert_eq!(
+            endpoint("https://ssf.example.com").as_deref(),
+            Ok("https://ssf.example.com/")
+        );
+        assert_eq!(
+            endpoint("http://127.0.0.1:8935/push").as_deref(),
+            Ok("http://127.0.0.1:8935/push")
+        );
+        assert_eq!(
+            endpoint("ssf.example.com/events"),
+            Err(DomainError::MissingScheme)
+        );
+        assert_eq!(
+            endpoint("http://ssf.example.com/events"),
+            Err(DomainError::InsecureHttp)
+        );
+        assert_eq!(
+            endpoint("https://ssf.example.com/events#x"),
+            Err(DomainError::Fragment)
+        );
+        assert_eq!(
+            endpoint("https://u:p@ssf.example.com/events"),
+            Err(DomainError::UserInfo)
+        );
+        assert_eq!(
+            endpoint("https://ssf.example.com/a b"),
+            Err(DomainError::Path)
+        );
+        // Only Okta's own hosts have an Admin Console twin.
+        assert_eq!(
+            endpoint("https://ssf-admin.example.com/e").as_deref(),
+            Ok("https://ssf-admin.example.com/e")
+        );
+        assert!(matches!(
+            endpoint("https://acme-admin.okta.com/x"),
+            Err(DomainError::AdminHost { .. })
+        ));
+    }
+
+    #[test]
+    fn domain_error_texts() {
+        let text = |e: DomainError| Error::InvalidDomain(e).to_string();
+        assert_eq!(
+            text(DomainError::Empty),
+            "invalid Okta domain: it is empty; pass your org's host, such as `acme.okta.com`"
+        );
+        assert_eq!(
+            text(DomainError::Placeholder),
+            "invalid Okta domain: it is a documentation placeholder (like `{yourOktaDomain}`); pass your org's host, such as `acme.okta.com`"
+        );
+        assert_eq!(
+            text(DomainError::UnsupportedScheme),
+            "invalid Okta domain: only `https://` can be used (and `http://` to a loopback host)"
+        );
+        assert_eq!(
+            text(DomainError::InsecureHttp),
+            "invalid Okta domain: plain `http://` is only allowed to a loopback host (127.0.0.0/8, [::1], localhost); use `https://`"
+        );
+        assert_eq!(
+            text(DomainError::UserInfo),
+            "invalid Okta domain: it contains user information (`user@`); remove it, the receiver takes no credentials in the URL"
+        );
+        assert_eq!(
+            text(DomainError::Path),
+            "invalid Okta domain: it contains a path; pass only the host, the path `/security/api/v1/security-events` is added for you"
+        );
+        assert_eq!(
+            text(DomainError::Query),
+            "invalid Okta domain: it contains a query string (`?…`); pass only the host"
+        );
+        assert_eq!(
+            text(DomainError::Fragment),
+            "invalid Okta domain: it contains a fragment (`#…`); remove it"
+        );
+        assert_eq!(
+            text(DomainError::InvalidHost("a..b".into())),
+            "invalid Okta domain: `a..b` is not a valid host name or IP address"
+        );
+        assert_eq!(
+            text(DomainError::InvalidPort),
+            "invalid Okta domain: the port must be a number from 1 to 65535"
+        );
+        assert_eq!(
+            text(DomainError::AdminHost {
+                host: "acme-admin.okta.com".into(),
+                suggestion: "acme.okta.com".into()
+            }),
+            "invalid Okta domain: `acme-admin.okta.com` is the Admin Console host; use `acme.okta.com` instead"
+        );
+        assert_eq!(
+            Error::InvalidEndpoint(DomainError::MissingScheme).to_string(),
+            "invalid receiver URL: it has no scheme; start it with `https://`"
+        );
+    }
+
+    #[test]
+    fn user_info_is_never_echoed() {
+        let err = Client::new("https://admin:hunter2@acme.okta.com").unwrap_err();
+        assert!(!err.to_string().contains("hunter2"));
+        assert!(!format!("{err:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn long_hosts_are_echoed_bounded() {
+        let long = "a".repeat(300) + "_";
+        let Err(DomainError::InvalidHost(echoed)) = domain(&long) else {
+            panic!("expected InvalidHost")
+        };
+        assert_eq!(echoed.chars().count(), MAX_HOST_ECHO + 1);
+        assert!(echoed.ends_with('…'));
+    }
+
+    fn info(status: u16, message: Option<&str>) -> ResponseInfo {
+        ResponseInfo {
+            http_status: status,
+            request_id: Some("req-1".into()),
+            rate_limit: None,
+            message: message.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn error_texts() {
+        let io = || -> BoxError { Box::new(std::io::Error::other("boom")) };
+        let cases: Vec<(Error, &str)> = vec![
+            (
+                Error::InvalidUserAgent,
+                "invalid user-agent product token: use printable ASCII such as `my-app/1.2`",
+            ),
+            (
+                Error::InvalidProxy,
+                "invalid proxy URL: expected a form such as `http://proxy.internal:3128`",
+            ),
+            (
+                Error::InvalidCertificate { source: None },
+                "extra root certificates are not readable PEM certificates",
+            ),
+            (
+                Error::InvalidToken(TokenError::Empty),
+                "token refused before sending: the token is empty",
+            ),
+            (
+                Error::Redirect {
+                    status: 302,
+                    location: Some("https://x.example/".into()),
+                    info: info(302, None),
+                },
+                "receiver answered 302 redirect to https://x.example/; redirects are not followed, check the domain or URL",
+            ),
+            (
+                Error::Redirect {
+                    status: 301,
+                    location: None,
+                    info: info(301, None),
+                },
+                "receiver answered 301 redirect; redirects are not followed, check the domain or URL",
+            ),
+            (
+                Error::Unauthorized(info(401, None)),
+                "receiver answered 401 Unauthorized; this endpoint takes no credentials, check that the URL is an SSF receiver",
+            ),
+            (
+                Error::Forbidden(info(403, Some("You do not have permission"))),
+                "receiver answered 403 Forbidden (server says: You do not have permission); check that this transmitter is registered as a Security Events Provider",
+            ),
+            (
+                Error::NotFound(info(404, None)),
+                "receiver answered 404 Not Found; the org may not have Identity Threat Protection, or the domain is wrong",
+            ),
+            (
+                Error::RateLimited(info(429, None)),
+                "receiver answered 429 Too Many Requests; wait for the rate-limit reset and retry",
+            ),
+            (
+                Error::Server(info(503, None)),
+                "receiver failed with HTTP 503; retrying later may help",
+            ),
+            (
+                Error::UnexpectedStatus(info(418, None)),
+                "receiver answered unexpected HTTP status 418",
+            ),
+            (
+                Error::ResponseTooLarge {
+                    limit: 65536,
+                    info: info(400, None),
+                },
+                "receiver's 400 answer is larger than 65536 bytes; it was not read",
+            ),
+            (
+                Error::Connect { source: io() },
+                "could not connect to the receiver",
+            ),
+            (
+                Error::Tls { source: io() },
+                "TLS handshake with the receiver failed",
+            ),
+            (
+                Error::Timeout { source: io() },
+                "request to the receiver timed out",
+            ),
+            (
+                Error::Transport { source: io() },
+                "exchange with the receiver failed",
+            ),
+        ];
+        for (err, text) in cases {
+            assert_eq!(err.to_string(), text);
+        }
+    }
+
+    #[test]
+    fn causes_are_chained_not_repeated() {
+        use std::error::Error as _;
+        let err = Error::Connect {
+            source: Box::new(std::io::Error::other("connection refused")),
+        };
+        assert_eq!(
+            err.source().map(ToString::to_string).as_deref(),
+            Some("connection refused")
+        );
+        assert!(!err.to_string().contains("refused"));
+    }
+
+    #[test]
+    fn retryable_errors() {
+        assert!(Error::RateLimited(info(429, None)).is_retryable());
+        assert!(Error::Server(info(500, None)).is_retryable());
+        assert!(
+            Error::Timeout {
+                source: Box::new(std::io::Error::other("t"))
+            }
+            .is_retryable()
+        );
+        assert!(!Error::NotFound(info(404, None)).is_retryable());
+        assert!(!Error::Unauthorized(info(401, None)).is_retryable());
+        assert!(!Error::InvalidToken(TokenError::Empty).is_retryable());
+        assert_eq!(Error::NotFound(info(404, None)).request_id(), Some("req-1"));
+        assert_eq!(Error::InvalidProxy.http_status(), None);
+    }
+
+    #[test]
+    fn token_error_texts() {
+        let cases: Vec<(TokenError, &str)> = vec![
+            (TokenError::Empty, "the token is empty"),
+            (
+                TokenError::TooLarge {
+                    len: 70000,
+                    max: 65536,
+                },
+                "the token is 70000 bytes, over the limit of 65536 bytes",
+            ),
+            (
+                TokenError::Json,
+                "this is a JSON document, not a signed token; sign the claims and send the compact JWS",
+            ),
+            (
+                TokenError::Segments(2),
+                "a compact JWS has three dot-separated segments, this has 2",
+            ),
+            (
+                TokenError::Padded(Segment::Header),
+                "the header segment is padded with `=`; compact JWS segments are unpadded base64url",
+            ),
+            (
+                TokenError::Base64(Segment::Signature),
+                "the signature segment is not valid base64url",
+            ),
+            (
+                TokenError::Unsigned,
+                "the signature segment is empty; the token is not signed",
+            ),
+            (
+                TokenError::NotJson(Segment::Header),
+                "the header is not valid JSON",
+            ),
+            (
+                TokenError::NotObject(Segment::Claims),
+                "the claims is not a JSON object",
+            ),
+            (
+                TokenError::MissingHeader("kid"),
+                "the header has no `kid` string; Okta requires `alg`, `kid` and `typ`",
+            ),
+            (
+                TokenError::AlgNone,
+                "the header's `alg` is `none`; Okta accepts only signed tokens",
+            ),
+            (
+                TokenError::AlgSymmetric,
+                "the header's `alg` is an HMAC algorithm, which a public JWKS cannot verify; sign with RS256 or ES256",
+            ),
+            (TokenError::Typ, "the header's `typ` must be `secevent+jwt`"),
+            (
+                TokenError::MissingClaim("jti"),
+                "the claim `jti` is missing",
+            ),
+            (
+                TokenError::ClaimType {
+                    name: "iat",
+                    expected: "an integer number of seconds",
+                },
+                "the claim `iat` must be an integer number of seconds",
+            ),
+            (TokenError::NoEvents, "the claim `events` holds no event"),
+            (
+                TokenError::EventNotObject,
+                "each entry of the claim `events` must be a JSON object",
+            ),
+        ];
+        for (err, text) in cases {
+            assert_eq!(err.to_string(), text);
+        }
+    }
+
+    fn b64(bytes: &[u8]) -> String {
+        const ALPHABET: &[u8; 64] =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let mut out = String::new();
+        for chunk in bytes.chunks(3) {
+            let n = chunk
+                .iter()
+                .enumerate()
+                .fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
+            for i in 0..=chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            }
+        }
+        out
+    }
+
+    fn token(header: &str, claims: &str) -> String {
+        format!("{}.{}.c2ln", b64(header.as_bytes()), b64(claims.as_bytes()))
+    }
+
+    const HEADER: &str = r#"{"alg":"RS256","kid":"k1","typ":"secevent+jwt"}"#;
+    const CLAIMS: &str = r#"{"iss":"https://t.example","aud":"https://acme.okta.com","iat":1764460800,"jti":"j1","events":{"https://schemas.openid.net/secevent/caep/event-type/session-revoked":{}}}"#;
+
+    #[test]
+    fn base64url_round_trip() {
+        for len in 0..40 {
+            let data: Vec<u8> = (0..len).map(|i| (i * 37 + 11) as u8).collect();
+            assert_eq!(base64url_decode(b64(&data).as_bytes()), Some(data));
+        }
+        assert_eq!(base64url_decode(b"a"), None);
+        assert_eq!(base64url_decode(b"ab+c"), None);
+        assert_eq!(base64url_decode(b"ab/c"), None);
+    }
+
+    #[test]
+    fn header_rules() {
+        assert!(check_token(&token(HEADER, CLAIMS)).is_ok());
+        for typ in [
+            "secevent+jwt",
+            "SECEVENT+JWT",
+            "application/secevent+jwt",
+            "Application/SecEvent+JWT",
+        ] {
+            let header = format!(r#"{{"alg":"ES256","kid":"k","typ":"{typ}"}}"#);
+            assert!(check_token(&token(&header, CLAIMS)).is_ok(), "{typ}");
+        }
+        let cases: &[(&str, TokenError)] = &[
+            (
+                r#"{"kid":"k","typ":"secevent+jwt"}"#,
+                TokenError::MissingHeader("alg"),
+            ),
+            (
+                r#"{"alg":256,"kid":"k","typ":"secevent+jwt"}"#,
+                TokenError::MissingHeader("alg"),
+            ),
+            (
+                r#"{"alg":"NONE","kid":"k","typ":"secevent+jwt"}"#,
+                TokenError::AlgNone,
+            ),
+            (
+                r#"{"alg":"HS512","kid":"k","typ":"secevent+jwt"}"#,
+                TokenError::AlgSymmetric,
+            ),
+            (
+                r#"{"alg":"RS256","typ":"secevent+jwt"}"#,
+                TokenError::MissingHeader("kid"),
+            ),
+            (
+                r#"{"alg":"RS256","kid":"k"}"#,
+                TokenError::MissingHeader("typ"),
+            ),
+            (
+                r#"{"alg":"RS256","kid":"k","typ":"application/jwt"}"#,
+                TokenError::Typ,
+            ),
+            (
+                r#"{"alg":"RS256","kid":"k","typ":"application/"}"#,
+                TokenError::Typ,
+            ),
+            (r#"["alg"]"#, TokenError::NotObject(Segment::Header)),
+        ];
+        for (header, expected) in cases {
+            assert_eq!(
+                check_token(&token(header, CLAIMS)).unwrap_err(),
+                *expected,
+                "{header}"
+            );
+        }
+    }
+
+    #[test]
+    fn claim_rules() {
+        let with = |claims: &str| check_token(&token(HEADER, claims)).map(|_| ()).unwrap_err();
+        assert_eq!(with("[]"), TokenError::NotObject(Segment::Claims));
+        assert_eq!(with("{"), TokenError::NotJson(Segment::Claims));
+        assert_eq!(
+            with(r#"{"aud":"a","iat":1,"jti":"j","events":{"e":{}}}"#),
+            TokenError::MissingClaim("iss")
+        );
+        assert_eq!(
+            with(r#"{"iss":1,"aud":"a","iat":1,"jti":"j","events":{"e":{}}}"#),
+            TokenError::ClaimType {
+                name: "iss",
+                expected: "a string"
+            }
+        );
+        assert_eq!(
+            with(r#"{"iss":"i","aud":[],"iat":1,"jti":"j","events":{"e":{}}}"#),
+            TokenError::ClaimType {
+                name: "aud",
+                expected: "a string or a non-empty array of strings"
+            }
+        );
+        assert_eq!(
+            with(r#"{"iss":"i","aud":["a",2],"iat":1,"jti":"j","events":{"e":{}}}"#),
+            TokenError::ClaimType {
+                name: "aud",
+                expected: "a string or a non-empty array of strings"
+            }
+        );
+        assert_eq!(
+            with(r#"{"iss":"i","aud":"a","iat":1.5,"jti":"j","events":{"e":{}}}"#),
+            TokenError::ClaimType {
+                name: "iat",
+                expected: "an integer number of seconds"
+            }
+        );
+        assert_eq!(
+            with(r#"{"iss":"i","aud":"a","iat":1,"jti":7,"events":{"e":{}}}"#),
+            TokenError::ClaimType {
+                name: "jti",
+                expected: "a string"
+            }
+        );
+        assert_eq!(
+            with(r#"{"iss":"i","aud":"a","iat":1,"jti":"j","events":[]}"#),
+            TokenError::ClaimType {
+                name: "events",
+                expected: "a JSON object"
+            }
+        );
+        assert_eq!(
+            with(r#"{"iss":"i","aud":"a","iat":1,"jti":"j","events":{"e":"x"}}"#),
+            TokenError::EventNotObject
+        );
+        let ok = check_token(&token(
+            HEADER,
+            r#"{"iss":"i","aud":["a","b"],"iat":1,"jti":"j","events":{"e":{}}}"#,
+        ))
+        .unwrap();
+        assert_eq!(ok.audiences().collect::<Vec<_>>(), ["a", "b"]);
+    }
+
+    #[test]
+    fn shape_rules() {
+        let good = token(HEADER, CLAIMS);
+        assert!(check_token(&format!("\n {good} \r\n")).is_ok());
+        assert_eq!(
+            check_token("a.b.c.d.e").unwrap_err(),
+            TokenError::Segments(5)
+        );
+        assert_eq!(check_token("nodots").unwrap_err(), TokenError::Segments(1));
+        assert_eq!(check_token("[1,2]").unwrap_err(), TokenError::Json);
+        let (signing_input, _) = good.rsplit_once('.').unwrap();
+        assert_eq!(
+            check_token(&format!("{signing_input}.")).unwrap_err(),
+            TokenError::Unsigned
+        );
+        assert_eq!(
+            check_token(&format!("{signing_input}.a+b")).unwrap_err(),
+            TokenError::Base64(Segment::Signature)
+        );
+        assert_eq!(
+            check_token("e30.e30=.c2ln").unwrap_err(),
+            TokenError::Padded(Segment::Claims)
+        );
+        assert_eq!(
+            check_token("e3 0.e30.c2ln").unwrap_err(),
+            TokenError::Base64(Segment::Header)
+        );
+        let huge = "a".repeat(MAX_TOKEN_BYTES + 1);
+        assert_eq!(
+            check_token(&huge).unwrap_err(),
+            TokenError::TooLarge {
+                len: MAX_TOKEN_BYTES + 1,
+                max: MAX_TOKEN_BYTES
+            }
+        );
+    }
+
+    #[test]
+    fn parsed_token_getters() {
+        let t = check_token(&token(HEADER, CLAIMS)).unwrap();
+        assert_eq!(t.alg(), "RS256");
+        assert_eq!(t.kid(), "k1");
+        assert_eq!(t.issuer(), "https://t.example");
+        assert_eq!(t.audiences().collect::<Vec<_>>(), ["https://acme.okta.com"]);
+        assert_eq!(t.issued_at(), 1764460800);
+        assert_eq!(t.jti(), "j1");
+        assert_eq!(
+            t.event_types().collect::<Vec<_>>(),
+            ["https://schemas.openid.net/secevent/caep/event-type/session-revoked"]
+        );
+        assert_eq!(t.header()["typ"], "secevent+jwt");
+        assert_eq!(t.claims()["jti"], "j1");
+    }
+
+    #[test]
+    fn token_debug_hides_claim_values() {
+        let claims = CLAIMS
+            .replace("\"j1\"", "\"secret-jti-4711\"")
+            .replace("https://t.example", "https://secret-iss");
+        let t = check_token(&token(HEADER, &claims)).unwrap();
+        let debug = format!("{t:?}");
+        assert!(!debug.contains("secret"), "{debug}");
+        assert!(debug.contains("RS256"));
+    }
+
+    #[test]
+    fn rejection_bodies() {
+        let r = parse_rejection(br#"{"err":"invalid_audience","description":"bad aud"}"#);
+        assert_eq!(
+            (r.code(), r.description()),
+            (&ErrorCode::InvalidAudience, Some("bad aud"))
+        );
+        let r = parse_rejection(br#"{"err":"invalid_state"}"#);
+        assert_eq!(
+            (r.code(), r.description()),
+            (&ErrorCode::Other("invalid_state".into()), None)
+        );
+        let r = parse_rejection(
+            br#"{"errorCode":"E0000001","errorSummary":"Api validation failed","errorCauses":[{"errorSummary":"events: required"}]}"#,
+        );
+        assert_eq!(r.code(), &ErrorCode::Other("E0000001".into()));
+        assert_eq!(
+            r.description(),
+            Some("Api validation failed; events: required")
+        );
+        let r = parse_rejection(b"<html>Bad\x07 Request</html>\n");
+        assert_eq!(
+            (r.code(), r.description()),
+            (&ErrorCode::Unspecified, Some("<html>Bad  Request</html>"))
+        );
+        let r = parse_rejection(b"");
+        assert_eq!((r.code(), r.description()), (&ErrorCode::Unspecified, None));
+        let r = parse_rejection("é".repeat(5000).as_bytes());
+        assert_eq!(
+            r.description().map(|d| d.chars().count()),
+            Some(MAX_SERVER_TEXT_CHARS + 1)
+        );
+    }
+
+    #[test]
+    fn rejection_and_code_display() {
+        let r = Rejection {
+            code: ErrorCode::InvalidKey,
+            description: Some("unknown kid".into()),
+        };
+        assert_eq!(r.to_string(), "invalid_key: unknown kid");
+        let r = Rejection {
+            code: ErrorCode::InvalidKey,
+            description: None,
+        };
+        assert_eq!(r.to_string(), "invalid_key");
+        let r = Rejection {
+            code: ErrorCode::Unspecified,
+            description: Some("Bad Request".into()),
+        };
+        assert_eq!(r.to_string(), "Bad Request");
+        let r = Rejection {
+            code: ErrorCode::Unspecified,
+            description: None,
+        };
+        assert_eq!(r.to_string(), "no reason given");
+        for code in [
+            "invalid_request",
+            "invalid_key",
+            "invalid_issuer",
+            "invalid_audience",
+            "authentication_failed",
+            "access_denied",
+            "x",
+        ] {
+            assert_eq!(ErrorCode::from_wire(code).as_str(), code);
+            assert_eq!(ErrorCode::from_wire(code).to_string(), code);
+        }
+        assert_eq!(ErrorCode::Unspecified.as_str(), "");
+        assert_eq!(ErrorCode::Unspecified.to_string(), "unspecified");
+    }
+
+    #[test]
+    fn builder_options_are_checked() {
+        assert!(matches!(
+            ClientBuilder::new("acme.okta.com")
+                .user_agent_product("")
+                .build(),
+            Err(Error::InvalidUserAgent)
+        ));
+        assert!(matches!(
+            ClientBuilder::new("acme.okta.com")
+                .user_agent_product("a\nb")
+                .build(),
+            Err(Error::InvalidUserAgent)
+        ));
+        assert!(matches!(
+            ClientBuilder::new("acme.okta.com")
+                .proxy("http://[bad")
+                .build(),
+            Err(Error::InvalidProxy)
+        ));
+        assert!(matches!(
+            ClientBuilder::new("acme.okta.com")
+                .add_root_certificates_pem(b"not pem")
+                .build(),
+            Err(Error::InvalidCertificate { .. })
+        ));
+        let client = ClientBuilder::new("acme.okta.com")
+            .user_agent_product("risk-engine/2.3")
+            .build()
+            .unwrap();
+        assert_eq!(
+            client.inner.user_agent,
+            concat!("okta-ssf/", env!("CARGO_PKG_VERSION"), " risk-engine/2.3")
+        );
+    }
+
+    #[test]
+    fn proxy_password_never_shows() {
+        let builder = ClientBuilder::new("acme.okta.com").proxy("http://u:hunter2@proxy:3128");
+        assert!(!format!("{builder:?}").contains("hunter2"));
+        let client = builder.build().unwrap();
+        assert!(!format!("{client:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn thread_safety() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Client>();
+        assert_send_sync::<ClientBuilder>();
+        assert_send_sync::<Error>();
+        assert_send_sync::<Status>();
+        assert_send_sync::<Delivery>();
+        assert_send_sync::<Token>();
+    }
+}
