@@ -1665,14 +1665,7 @@ pub fn check_token(token: &str) -> Result<Token, TokenError> {
     else {
         return Err(TokenError::Segments(token.split('.').count()));
     };
-    let header = decode_segment(header, Segment::Header)?;
-    let claims = decode_segment(claims, Segment::Claims)?;
-    if signature.is_empty() {
-        return Err(TokenError::Unsigned);
-    }
-    decode_segment(signature, Segment::Signature)?;
-
-    let header = json_object(&header, Segment::Header)?;
+    let header = json_object(&decode_segment(header, Segment::Header)?, Segment::Header)?;
     let header_str = |name: &'static str| match header.get(name) {
         Some(Value::String(s)) => Ok(s.as_str()),
         _ => Err(TokenError::MissingHeader(name)),
@@ -1694,8 +1687,13 @@ pub fn check_token(token: &str) -> Result<Token, TokenError> {
     if !typ.eq_ignore_ascii_case("secevent+jwt") {
         return Err(TokenError::Typ);
     }
+    // After the header, so that `alg: none` (which comes with an empty signature) is named.
+    if signature.is_empty() {
+        return Err(TokenError::Unsigned);
+    }
+    decode_segment(signature, Segment::Signature)?;
 
-    let claims = json_object(&claims, Segment::Claims)?;
+    let claims = json_object(&decode_segment(claims, Segment::Claims)?, Segment::Claims)?;
     let claim = |name: &'static str| claims.get(name).ok_or(TokenError::MissingClaim(name));
     if !claim("iss")?.is_string() {
         return Err(TokenError::ClaimType {
@@ -2407,10 +2405,11 @@ mod tests {
             check_token(&format!("{signing_input}.a+b")).unwrap_err(),
             TokenError::Base64(Segment::Signature)
         );
-        assert_eq!(
-            check_token("e30.e30=.c2ln").unwrap_err(),
-            TokenError::Padded(Segment::Claims)
-        );
+        let header = b64(HEADER.as_bytes());
+        let with_claims =
+            |claims: &str| check_token(&format!("{header}.{claims}.c2ln")).unwrap_err();
+        assert_eq!(with_claims("e30="), TokenError::Padded(Segment::Claims));
+        assert_eq!(with_claims("e3*"), TokenError::Base64(Segment::Claims));
         assert_eq!(
             check_token("e3 0.e30.c2ln").unwrap_err(),
             TokenError::Base64(Segment::Header)
