@@ -111,7 +111,7 @@
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
 
@@ -142,6 +142,10 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// answer: 30 seconds.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The default bound on one whole [`Client::publish`] call, retries and waits included:
+/// 60 seconds.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(60);
+
 /// A blocking client for one SET receiver.
 ///
 /// A `Client` keeps a pool of connections, so build one and reuse it (it is cheap to clone and
@@ -167,6 +171,8 @@ struct Inner {
     token_check: TokenCheck,
     connect_timeout: Duration,
     timeout: Duration,
+    deadline: Duration,
+    retry: RetryPolicy,
     proxy: ProxyKind,
     extra_roots: usize,
 }
@@ -239,18 +245,65 @@ impl Client {
         if self.inner.token_check == TokenCheck::Enforce {
             check_token(token).map_err(Error::InvalidToken)?;
         }
-        self.send_once(token.as_bytes())
+        let deadline = Instant::now() + self.inner.deadline;
+        let policy = &self.inner.retry;
+        let mut first_request_id = None;
+        let mut attempt = 1;
+        loop {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            let retry = (attempt > 1).then(|| (attempt - 1, first_request_id.as_deref()));
+            let mut err = match self.send_once(token.as_bytes(), remaining, retry) {
+                Ok(mut delivery) => {
+                    delivery.info.details.attempts = attempt;
+                    return Ok(delivery);
+                }
+                Err(err) => err,
+            };
+            err.set_attempts(attempt);
+            if attempt == 1 {
+                first_request_id = err.request_id().map(str::to_owned);
+            }
+            if attempt > policy.max_retries || !err.is_retryable() {
+                return Err(err);
+            }
+            let wait = policy.delay(&err, attempt);
+            if Instant::now() + wait >= deadline {
+                log::debug!(
+                    "okta-ssf: attempt {attempt} failed ({err}); the next would pass the deadline, giving up"
+                );
+                return Err(err);
+            }
+            log::debug!("okta-ssf: attempt {attempt} failed ({err}); retrying in {wait:?}");
+            std::thread::sleep(wait);
+            attempt += 1;
+        }
     }
 
-    fn send_once(&self, body: &[u8]) -> Result<Delivery, Error> {
-        let response = self
+    /// One request. `remaining` is what is left of the call's deadline; `retry` is the retry
+    /// number and the first answer's request id, for Okta's retry headers.
+    fn send_once(
+        &self,
+        body: &[u8],
+        remaining: Duration,
+        retry: Option<(u32, Option<&str>)>,
+    ) -> Result<Delivery, Error> {
+        let mut request = self
             .inner
             .agent
             .post(&self.inner.endpoint)
             .header("Content-Type", SECEVENT_JWT)
-            .header("Accept", "application/json")
-            .send(body)
-            .map_err(Error::from_transport)?;
+            .header("Accept", "application/json");
+        if let Some((count, first_request_id)) = retry {
+            request = request.header("X-Okta-Retry-Count", count.to_string());
+            if let Some(id) = first_request_id {
+                request = request.header("X-Okta-Retry-For", id);
+            }
+        }
+        // Only a call close to its deadline pays for a per-request configuration.
+        if remaining < self.inner.timeout {
+            request = request.config().timeout_global(Some(remaining)).build();
+        }
+        let response = request.send(body).map_err(Error::from_transport)?;
         read_answer(response)
     }
 }
@@ -264,6 +317,8 @@ impl fmt::Debug for Client {
             .field("token_check", &inner.token_check)
             .field("connect_timeout", &inner.connect_timeout)
             .field("timeout", &inner.timeout)
+            .field("deadline", &inner.deadline)
+            .field("retry", &inner.retry)
             .field("proxy", &inner.proxy)
             .field("extra_root_certificates", &inner.extra_roots)
             .finish_non_exhaustive()
@@ -311,6 +366,8 @@ pub struct ClientBuilder {
     mode: TargetMode,
     connect_timeout: Duration,
     timeout: Duration,
+    deadline: Duration,
+    retry: RetryPolicy,
     user_agent_product: Option<String>,
     proxy: ProxyChoice,
     extra_roots_pem: Vec<Vec<u8>>,
@@ -336,6 +393,8 @@ impl fmt::Debug for ClientBuilder {
             .field("target", &self.target)
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
+            .field("deadline", &self.deadline)
+            .field("retry", &self.retry)
             .field("user_agent_product", &self.user_agent_product)
             .field("proxy", &proxy)
             .field("extra_root_certificates", &self.extra_roots_pem.len())
@@ -372,6 +431,8 @@ impl ClientBuilder {
             mode,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
+            deadline: DEFAULT_DEADLINE,
+            retry: RetryPolicy::new(),
             user_agent_product: None,
             proxy: ProxyChoice::FromEnvironment,
             extra_roots_pem: Vec::new(),
@@ -393,6 +454,25 @@ impl ClientBuilder {
     /// Defaults to [`DEFAULT_TIMEOUT`] (30 seconds).
     pub fn timeout(mut self, timeout: Duration) -> ClientBuilder {
         self.timeout = timeout;
+        self
+    }
+
+    /// The bound on one whole [`Client::publish`] call, every attempt and every wait between
+    /// them included. When the next wait would cross it, the call stops and returns the last
+    /// failure; an attempt started near it gets only what is left as its timeout.
+    ///
+    /// Defaults to [`DEFAULT_DEADLINE`] (60 seconds).
+    pub fn deadline(mut self, deadline: Duration) -> ClientBuilder {
+        self.deadline = deadline;
+        self
+    }
+
+    /// When and how a failed request is tried again.
+    ///
+    /// Defaults to [`RetryPolicy::new`]: up to 2 retries. [`RetryPolicy::never`] turns retries
+    /// off.
+    pub fn retry(mut self, policy: RetryPolicy) -> ClientBuilder {
+        self.retry = policy;
         self
     }
 
@@ -516,6 +596,8 @@ impl ClientBuilder {
                 token_check: self.token_check,
                 connect_timeout: self.connect_timeout,
                 timeout: self.timeout,
+                deadline: self.deadline,
+                retry: self.retry,
                 proxy: proxy_kind,
                 extra_roots: self.extra_roots_pem.len(),
             }),
@@ -540,6 +622,116 @@ fn parse_pem_certificates(pem: &[u8]) -> Result<Vec<ureq::tls::Certificate<'stat
         return Err(Error::InvalidCertificate { source: None });
     }
     Ok(found)
+}
+
+/// When and how [`Client::publish`] tries a failed request again (RFC 8935 §2 allows sending
+/// the same SET again; Okta drops a repeated `jti`).
+///
+/// Only failures that may recover are retried: connection failures, broken connections and
+/// timeouts, `429`, and `500`, `502`, `503`, `504` ([`Error::is_retryable`]). Never `400` or any
+/// other status. Every retry sends the identical bytes, with `X-Okta-Retry-Count: N` and, when
+/// the first answer had one, `X-Okta-Retry-For: <its X-Okta-Request-Id>`, as Okta's SDKs do.
+///
+/// The wait before a retry:
+/// - after a `429` (or `503`) that says how long: until `X-Rate-Limit-Reset` plus one second,
+///   measured against the answer's `Date` (the server's clock), or else its `Retry-After`;
+///   never longer than [`max_server_wait`](RetryPolicy::max_server_wait);
+/// - otherwise exponential backoff with full jitter: a random time from zero to
+///   `base × 2^(retry − 1)`, at most `max`.
+///
+/// The whole call stays within [`ClientBuilder::deadline`]: a retry whose wait would cross it
+/// is not made.
+///
+/// ```
+/// use std::time::Duration;
+/// use okta_ssf::RetryPolicy;
+///
+/// let patient = RetryPolicy::new()
+///     .max_retries(4)
+///     .backoff(Duration::from_secs(1), Duration::from_secs(20));
+/// let once = RetryPolicy::never();
+/// # let _ = (patient, once);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RetryPolicy {
+    max_retries: u32,
+    base_delay: Duration,
+    max_delay: Duration,
+    max_server_wait: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> RetryPolicy {
+        RetryPolicy::new()
+    }
+}
+
+impl RetryPolicy {
+    /// The default policy: up to 2 retries (3 attempts), backoff from 500 ms up to 8 s, and
+    /// at most 30 s of waiting for a rate-limit reset.
+    pub const fn new() -> RetryPolicy {
+        RetryPolicy {
+            max_retries: 2,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(8),
+            max_server_wait: Duration::from_secs(30),
+        }
+    }
+
+    /// No retries: every call makes exactly one request.
+    pub const fn never() -> RetryPolicy {
+        RetryPolicy::new().max_retries(0)
+    }
+
+    /// How many times a failed request may be sent again.
+    ///
+    /// Defaults to 2.
+    pub const fn max_retries(mut self, retries: u32) -> RetryPolicy {
+        self.max_retries = retries;
+        self
+    }
+
+    /// The backoff between retries that the server gave no time for: a random wait up to
+    /// `base × 2^(retry − 1)`, never more than `max`.
+    ///
+    /// Defaults to 500 ms and 8 s.
+    pub const fn backoff(mut self, base: Duration, max: Duration) -> RetryPolicy {
+        self.base_delay = base;
+        self.max_delay = max;
+        self
+    }
+
+    /// The longest wait for a server-given time (`X-Rate-Limit-Reset`, `Retry-After`). A
+    /// server asking for more is waited on for this long and tried again.
+    ///
+    /// Defaults to 30 s.
+    pub const fn max_server_wait(mut self, max: Duration) -> RetryPolicy {
+        self.max_server_wait = max;
+        self
+    }
+
+    /// The wait before retry number `retry` (1 for the first) after `err`.
+    fn delay(&self, err: &Error, retry: u32) -> Duration {
+        if let Some(wait) = err.response().and_then(ResponseInfo::retry_after) {
+            return wait.min(self.max_server_wait);
+        }
+        let exp = 2u32.saturating_pow(retry.saturating_sub(1));
+        let ceiling = self.base_delay.saturating_mul(exp).min(self.max_delay);
+        ceiling.mul_f64(random_fraction())
+    }
+}
+
+/// A number in `[0, 1)` for jitter: std's per-instance random hash keys, not a CSPRNG (none is
+/// needed to spread retries out).
+fn random_fraction() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// What the receiver said about a token it was able to judge.
@@ -710,17 +902,23 @@ impl Delivery {
 
     /// The HTTP status of the answer, such as `202`.
     pub fn http_status(&self) -> u16 {
-        self.info.http_status
+        self.info.http_status()
     }
 
     /// Okta's `X-Okta-Request-Id`: the id Okta support asks for.
     pub fn request_id(&self) -> Option<&str> {
-        self.info.request_id.as_deref()
+        self.info.request_id()
     }
 
     /// The `X-Rate-Limit-*` headers, when the answer carried any.
     pub fn rate_limit(&self) -> Option<&RateLimit> {
-        self.info.rate_limit.as_ref()
+        self.info.rate_limit()
+    }
+
+    /// How many requests this delivery took: 1, or more when earlier tries failed in a way
+    /// worth retrying (see [`RetryPolicy`]).
+    pub fn attempts(&self) -> u32 {
+        self.info.attempts()
     }
 }
 
@@ -728,32 +926,53 @@ impl Delivery {
 /// the server's own words.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ResponseInfo {
+    // Boxed so that `Error`, which holds one in most variants, stays small.
+    details: Box<Details>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct Details {
     http_status: u16,
     request_id: Option<String>,
     rate_limit: Option<RateLimit>,
+    retry_after: Option<Duration>,
     message: Option<String>,
+    attempts: u32,
 }
 
 impl ResponseInfo {
     /// The HTTP status.
     pub fn http_status(&self) -> u16 {
-        self.http_status
+        self.details.http_status
     }
 
     /// Okta's `X-Okta-Request-Id`, when present.
     pub fn request_id(&self) -> Option<&str> {
-        self.request_id.as_deref()
+        self.details.request_id.as_deref()
     }
 
     /// The `X-Rate-Limit-*` headers, when present.
     pub fn rate_limit(&self) -> Option<&RateLimit> {
-        self.rate_limit.as_ref()
+        self.details.rate_limit.as_ref()
+    }
+
+    /// How long the server asked to be left alone, counted from when the answer arrived: until
+    /// `X-Rate-Limit-Reset` plus one second (measured against the answer's `Date`, the server's
+    /// clock, when it has one), or else its `Retry-After`. Present on `429` and `503` answers
+    /// that carry either header.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.details.retry_after
     }
 
     /// The server's own error text (Okta's `errorSummary`, an RFC 8935 description, or the
     /// start of a plain-text body), at most [`MAX_SERVER_TEXT_CHARS`] characters.
     pub fn message(&self) -> Option<&str> {
-        self.message.as_deref()
+        self.details.message.as_deref()
+    }
+
+    /// How many requests the call made, this answer's included.
+    pub fn attempts(&self) -> u32 {
+        self.details.attempts
     }
 }
 
@@ -762,7 +981,7 @@ struct ServerSays<'a>(&'a ResponseInfo);
 
 impl fmt::Display for ServerSays<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.0.message {
+        match &self.0.details.message {
             Some(m) => write!(f, " (server says: {m})"),
             None => Ok(()),
         }
@@ -845,18 +1064,19 @@ pub enum Error {
     RateLimited(ResponseInfo),
 
     /// `5xx`: the receiver failed. Sending the same token later may succeed (a repeated `jti`
-    /// is dropped by Okta, so a retry is safe).
-    #[error("receiver failed with HTTP {}{}; retrying later may help", .0.http_status, ServerSays(.0))]
+    /// is dropped by Okta, so a retry is safe); `500`, `502`, `503` and `504` are retried by the
+    /// [`RetryPolicy`].
+    #[error("receiver failed with HTTP {}{}; retrying later may help", .0.http_status(), ServerSays(.0))]
     Server(ResponseInfo),
 
     /// Any other status a SET receiver should not send (`1xx` aside from the protocol's own,
     /// `4xx` other than those above).
-    #[error("receiver answered unexpected HTTP status {}{}", .0.http_status, ServerSays(.0))]
+    #[error("receiver answered unexpected HTTP status {}{}", .0.http_status(), ServerSays(.0))]
     UnexpectedStatus(ResponseInfo),
 
     /// A `400` answer's body is longer than [`MAX_RESPONSE_BYTES`]; it was not read. The
     /// receiver is not behaving as an SSF receiver.
-    #[error("receiver's {} answer is larger than {limit} bytes; it was not read", .info.http_status)]
+    #[error("receiver's {} answer is larger than {limit} bytes; it was not read", .info.http_status())]
     ResponseTooLarge {
         /// The bound that was exceeded, in bytes.
         limit: u64,
@@ -866,16 +1086,29 @@ pub enum Error {
 
     /// The connection could not be opened: the name did not resolve, or the host refused or
     /// could not be reached. Retrying may help if the network or the receiver was briefly down.
-    #[error("could not connect to the receiver")]
+    #[error("could not connect to the receiver{}", Tries(*.attempts))]
     Connect {
         /// The underlying failure.
         #[source]
         source: BoxError,
+        /// How many requests the call made.
+        attempts: u32,
     },
 
-    /// The TLS handshake failed, for example because the server's certificate is not trusted.
-    /// On a network that intercepts TLS, add its root with
+    /// The receiver's TLS certificate is not trusted (unknown issuer, expired, or made out to
+    /// another name); no request was sent. On a network that intercepts TLS, add its root with
     /// [`ClientBuilder::add_root_certificates_pem`].
+    #[error(
+        "the receiver's TLS certificate is not trusted; on a network that intercepts TLS, add its root certificate"
+    )]
+    UntrustedCertificate {
+        /// The certificate problem.
+        #[source]
+        source: BoxError,
+    },
+
+    /// The TLS handshake failed for another reason than the certificate, such as no protocol
+    /// version or cipher in common.
     #[error("TLS handshake with the receiver failed")]
     Tls {
         /// The underlying failure.
@@ -883,24 +1116,49 @@ pub enum Error {
         source: BoxError,
     },
 
-    /// The request did not finish within its time (see [`ClientBuilder::connect_timeout`] and
-    /// [`ClientBuilder::timeout`]). Whether the receiver got the token is unknown; sending it
-    /// again is safe.
-    #[error("request to the receiver timed out")]
+    /// The request did not finish within its time (see [`ClientBuilder::connect_timeout`],
+    /// [`ClientBuilder::timeout`] and [`ClientBuilder::deadline`]). Whether the receiver got
+    /// the token is unknown; sending it again is safe.
+    #[error("request to the receiver timed out{}", Tries(*.attempts))]
     Timeout {
         /// The underlying failure.
         #[source]
         source: BoxError,
+        /// How many requests the call made.
+        attempts: u32,
     },
 
-    /// The connection broke or the answer was not valid HTTP. Whether the receiver got the
-    /// token is unknown; sending it again is safe.
-    #[error("exchange with the receiver failed")]
+    /// The connection broke before the answer was complete (reset, closed early). Whether the
+    /// receiver got the token is unknown; sending it again is safe.
+    #[error("connection to the receiver broke{}", Tries(*.attempts))]
     Transport {
         /// The underlying failure.
         #[source]
         source: BoxError,
+        /// How many requests the call made.
+        attempts: u32,
     },
+
+    /// The answer was not valid HTTP (a malformed status line or headers, or headers over
+    /// ureq's bound). The receiver is broken or is not an HTTP server; retrying will not help.
+    #[error("receiver's answer is not valid HTTP")]
+    InvalidResponse {
+        /// The parser's complaint.
+        #[source]
+        source: BoxError,
+    },
+}
+
+/// ` after N attempts` when there was more than one.
+struct Tries(u32);
+
+impl fmt::Display for Tries {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            0 | 1 => Ok(()),
+            n => write!(f, " after {n} attempts"),
+        }
+    }
 }
 
 fn location_text(location: &Option<String>) -> String {
@@ -912,16 +1170,48 @@ fn location_text(location: &Option<String>) -> String {
 
 impl Error {
     /// Whether sending the same token again later may succeed: `true` for rate limits (`429`),
-    /// server failures (`5xx`), timeouts, connection failures and broken exchanges.
+    /// `500`, `502`, `503` and `504`, timeouts, connection failures and broken connections.
+    /// These are what the [`RetryPolicy`] retries.
     pub fn is_retryable(&self) -> bool {
-        matches!(
-            self,
+        match self {
             Error::RateLimited(_)
-                | Error::Server(_)
-                | Error::Connect { .. }
-                | Error::Timeout { .. }
-                | Error::Transport { .. }
-        )
+            | Error::Connect { .. }
+            | Error::Timeout { .. }
+            | Error::Transport { .. } => true,
+            Error::Server(info) => matches!(info.http_status(), 500 | 502 | 503 | 504),
+            _ => false,
+        }
+    }
+
+    /// How many requests the call made before it gave up: 0 when it failed before sending
+    /// (a configuration or token error), 1 without retries.
+    pub fn attempts(&self) -> u32 {
+        match self {
+            Error::Connect { attempts, .. }
+            | Error::Timeout { attempts, .. }
+            | Error::Transport { attempts, .. } => *attempts,
+            Error::UntrustedCertificate { .. }
+            | Error::Tls { .. }
+            | Error::InvalidResponse { .. } => 1,
+            _ => self.response().map_or(0, ResponseInfo::attempts),
+        }
+    }
+
+    fn set_attempts(&mut self, n: u32) {
+        match self {
+            Error::Connect { attempts, .. }
+            | Error::Timeout { attempts, .. }
+            | Error::Transport { attempts, .. } => *attempts = n,
+            Error::Redirect { info, .. }
+            | Error::ResponseTooLarge { info, .. }
+            | Error::Unauthorized(info)
+            | Error::Forbidden(info)
+            | Error::NotFound(info)
+            | Error::RateLimited(info)
+            | Error::Server(info)
+            | Error::UnexpectedStatus(info) => info.details.attempts = n,
+            _ => {}
+        }
     }
 
     /// The details of the HTTP answer behind this error, when there was one.
@@ -955,12 +1245,15 @@ impl Error {
 
     fn from_transport(e: ureq::Error) -> Error {
         use std::io::ErrorKind;
+        let attempts = 1;
         match e {
             ureq::Error::Timeout(_) => Error::Timeout {
                 source: Box::new(e),
+                attempts,
             },
             ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => Error::Connect {
                 source: Box::new(e),
+                attempts,
             },
             ureq::Error::Io(ref io) => match io.kind() {
                 ErrorKind::ConnectionRefused
@@ -968,22 +1261,36 @@ impl Error {
                 | ErrorKind::HostUnreachable
                 | ErrorKind::NetworkUnreachable => Error::Connect {
                     source: Box::new(e),
+                    attempts,
                 },
                 ErrorKind::TimedOut | ErrorKind::WouldBlock => Error::Timeout {
                     source: Box::new(e),
+                    attempts,
                 },
                 _ => Error::Transport {
                     source: Box::new(e),
+                    attempts,
                 },
             },
+            ureq::Error::Rustls(rustls::Error::InvalidCertificate(_)) => {
+                Error::UntrustedCertificate {
+                    source: Box::new(e),
+                }
+            }
             ureq::Error::Tls(_)
             | ureq::Error::Rustls(_)
             | ureq::Error::Pem(_)
             | ureq::Error::TlsRequired => Error::Tls {
                 source: Box::new(e),
             },
+            ureq::Error::Protocol(_)
+            | ureq::Error::LargeResponseHeader(..)
+            | ureq::Error::Http(_) => Error::InvalidResponse {
+                source: Box::new(e),
+            },
             _ => Error::Transport {
                 source: Box::new(e),
+                attempts,
             },
         }
     }
@@ -1249,35 +1556,128 @@ fn trim_ascii(s: &str) -> &str {
 
 fn response_info(response: &ureq::http::Response<ureq::Body>) -> ResponseInfo {
     let headers = response.headers();
-    let text = |name: &str| {
+    let header = |name: &str| {
         headers
             .get(name)
             .and_then(|v| v.to_str().ok())
-            .map(|v| bounded_text(v.trim()))
-            .filter(|v| !v.is_empty())
+            .map(str::trim)
     };
-    let number = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-    };
+    let number = |name: &str| header(name).and_then(|v| v.parse::<u64>().ok());
     let rate_limit = RateLimit {
         limit: number("x-rate-limit-limit"),
         remaining: number("x-rate-limit-remaining"),
         reset: number("x-rate-limit-reset"),
     };
+    let http_status = response.status().as_u16();
+    let retry_after = if matches!(http_status, 429 | 503) {
+        server_wait(
+            rate_limit.reset,
+            header("retry-after"),
+            header("date"),
+            unix_now(),
+        )
+    } else {
+        None
+    };
     ResponseInfo {
-        http_status: response.status().as_u16(),
-        request_id: text("x-okta-request-id"),
-        rate_limit: (rate_limit != RateLimit::default()).then_some(rate_limit),
-        message: None,
+        details: Box::new(Details {
+            http_status,
+            request_id: header("x-okta-request-id")
+                .filter(|v| !v.is_empty())
+                .map(bounded_text),
+            rate_limit: (rate_limit != RateLimit::default()).then_some(rate_limit),
+            retry_after,
+            message: None,
+            attempts: 1,
+        }),
     }
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// How long a `429` or `503` asks the client to wait, by the server's clock when it sent
+/// `Date`: until `X-Rate-Limit-Reset` plus one second (what Okta's SDKs do), else `Retry-After`
+/// as seconds or an HTTP date.
+fn server_wait(
+    reset: Option<u64>,
+    retry_after: Option<&str>,
+    date: Option<&str>,
+    local_now: u64,
+) -> Option<Duration> {
+    let server_now = date.and_then(parse_http_date).unwrap_or(local_now);
+    if let Some(reset) = reset {
+        return Some(Duration::from_secs(
+            reset.saturating_sub(server_now).saturating_add(1),
+        ));
+    }
+    let retry_after = retry_after?;
+    if let Ok(seconds) = retry_after.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    parse_http_date(retry_after).map(|at| Duration::from_secs(at.saturating_sub(server_now)))
+}
+
+/// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`, RFC 9110 §5.6.7), the only HTTP
+/// date form a sender may generate, into seconds since the Unix epoch.
+fn parse_http_date(s: &str) -> Option<u64> {
+    let b = s.trim().as_bytes();
+    if b.len() != 29 || &b[3..5] != b", " || &b[25..] != b" GMT" {
+        return None;
+    }
+    let num = |range: std::ops::Range<usize>| -> Option<u64> {
+        let digits = b.get(range)?;
+        if !digits.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        Some(digits.iter().fold(0, |n, d| n * 10 + u64::from(d - b'0')))
+    };
+    let day = num(5..7)?;
+    let month = match &b[8..11] {
+        b"Jan" => 1,
+        b"Feb" => 2,
+        b"Mar" => 3,
+        b"Apr" => 4,
+        b"May" => 5,
+        b"Jun" => 6,
+        b"Jul" => 7,
+        b"Aug" => 8,
+        b"Sep" => 9,
+        b"Oct" => 10,
+        b"Nov" => 11,
+        b"Dec" => 12,
+        _ => return None,
+    };
+    let year = num(12..16)?;
+    let (hour, minute, second) = (num(17..19)?, num(20..22)?, num(23..25)?);
+    if !(1970..=9999).contains(&year)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
+        return None;
+    }
+    // Days from the civil date (Howard Hinnant's algorithm), in whole years from March.
+    let (y, m) = if month <= 2 {
+        (year - 1, month + 9)
+    } else {
+        (year, month - 3)
+    };
+    let era = y / 400;
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = (era * 146_097 + doe).checked_sub(719_468)?;
+    Some(days * 86_400 + hour * 3600 + minute * 60 + second)
 }
 
 fn read_answer(mut response: ureq::http::Response<ureq::Body>) -> Result<Delivery, Error> {
     let mut info = response_info(&response);
-    let status = info.http_status;
+    let status = info.http_status();
     if (200..300).contains(&status) {
         // The body of an acceptance means nothing; read what is there (bounded) so the
         // connection can be reused, and ignore what goes wrong: the verdict is in.
@@ -1316,7 +1716,7 @@ fn read_answer(mut response: ureq::http::Response<ureq::Body>) -> Result<Deliver
         let status = Status::Rejected(parse_rejection(&body));
         return Ok(Delivery { status, info });
     }
-    info.message = server_message(&body);
+    info.details.message = server_message(&body);
     Err(match status {
         401 => Error::Unauthorized(info),
         403 => Error::Forbidden(info),
@@ -2033,10 +2433,14 @@ mod tests {
 
     fn info(status: u16, message: Option<&str>) -> ResponseInfo {
         ResponseInfo {
-            http_status: status,
-            request_id: Some("req-1".into()),
-            rate_limit: None,
-            message: message.map(str::to_owned),
+            details: Box::new(Details {
+                http_status: status,
+                request_id: Some("req-1".into()),
+                rate_limit: None,
+                retry_after: None,
+                message: message.map(str::to_owned),
+                attempts: 1,
+            }),
         }
     }
 
@@ -2108,20 +2512,51 @@ mod tests {
                 "receiver's 400 answer is larger than 65536 bytes; it was not read",
             ),
             (
-                Error::Connect { source: io() },
+                Error::Connect {
+                    source: io(),
+                    attempts: 1,
+                },
                 "could not connect to the receiver",
+            ),
+            (
+                Error::Connect {
+                    source: io(),
+                    attempts: 3,
+                },
+                "could not connect to the receiver after 3 attempts",
+            ),
+            (
+                Error::UntrustedCertificate { source: io() },
+                "the receiver's TLS certificate is not trusted; on a network that intercepts TLS, add its root certificate",
             ),
             (
                 Error::Tls { source: io() },
                 "TLS handshake with the receiver failed",
             ),
             (
-                Error::Timeout { source: io() },
+                Error::Timeout {
+                    source: io(),
+                    attempts: 1,
+                },
                 "request to the receiver timed out",
             ),
             (
-                Error::Transport { source: io() },
-                "exchange with the receiver failed",
+                Error::Timeout {
+                    source: io(),
+                    attempts: 2,
+                },
+                "request to the receiver timed out after 2 attempts",
+            ),
+            (
+                Error::Transport {
+                    source: io(),
+                    attempts: 1,
+                },
+                "connection to the receiver broke",
+            ),
+            (
+                Error::InvalidResponse { source: io() },
+                "receiver's answer is not valid HTTP",
             ),
         ];
         for (err, text) in cases {
@@ -2134,6 +2569,7 @@ mod tests {
         use std::error::Error as _;
         let err = Error::Connect {
             source: Box::new(std::io::Error::other("connection refused")),
+            attempts: 1,
         };
         assert_eq!(
             err.source().map(ToString::to_string).as_deref(),
@@ -2145,13 +2581,39 @@ mod tests {
     #[test]
     fn retryable_errors() {
         assert!(Error::RateLimited(info(429, None)).is_retryable());
-        assert!(Error::Server(info(500, None)).is_retryable());
+        for status in [500, 502, 503, 504] {
+            assert!(Error::Server(info(status, None)).is_retryable(), "{status}");
+        }
+        for status in [501, 505, 599] {
+            assert!(
+                !Error::Server(info(status, None)).is_retryable(),
+                "{status}"
+            );
+        }
+        let io = || -> BoxError { Box::new(std::io::Error::other("t")) };
         assert!(
             Error::Timeout {
-                source: Box::new(std::io::Error::other("t"))
+                source: io(),
+                attempts: 1
             }
             .is_retryable()
         );
+        assert!(
+            Error::Connect {
+                source: io(),
+                attempts: 1
+            }
+            .is_retryable()
+        );
+        assert!(
+            Error::Transport {
+                source: io(),
+                attempts: 1
+            }
+            .is_retryable()
+        );
+        assert!(!Error::InvalidResponse { source: io() }.is_retryable());
+        assert!(!Error::UntrustedCertificate { source: io() }.is_retryable());
         assert!(!Error::NotFound(info(404, None)).is_retryable());
         assert!(!Error::Unauthorized(info(401, None)).is_retryable());
         assert!(!Error::InvalidToken(TokenError::Empty).is_retryable());
@@ -2577,5 +3039,106 @@ mod tests {
         assert_send_sync::<Status>();
         assert_send_sync::<Delivery>();
         assert_send_sync::<Token>();
+    }
+
+    #[test]
+    fn http_dates() {
+        assert_eq!(
+            parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(784111777)
+        );
+        assert_eq!(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
+        assert_eq!(
+            parse_http_date("Sun, 30 Nov 2025 00:00:00 GMT"),
+            Some(1764460800)
+        );
+        assert_eq!(
+            parse_http_date("Tue, 29 Feb 2028 12:00:00 GMT"),
+            Some(1835438400)
+        );
+        for bad in [
+            "",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+            "Sun, 06 Foo 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 25:49:37 GMT",
+            "Sun, 0x Nov 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 08:49:37 UTC",
+        ] {
+            assert_eq!(parse_http_date(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn server_waits_use_the_servers_clock() {
+        let date = "Sun, 30 Nov 2025 00:00:00 GMT"; // 1764460800
+        let far_local = 1_900_000_000;
+        // Reset 5 s after the server's Date: wait 6 s, whatever the local clock says.
+        assert_eq!(
+            server_wait(Some(1764460805), None, Some(date), far_local),
+            Some(Duration::from_secs(6))
+        );
+        // No Date: the local clock.
+        assert_eq!(
+            server_wait(Some(1000), None, None, 998),
+            Some(Duration::from_secs(3))
+        );
+        // A reset in the past still waits the extra second.
+        assert_eq!(
+            server_wait(Some(10), None, None, 20),
+            Some(Duration::from_secs(1))
+        );
+        // The reset header wins over Retry-After.
+        assert_eq!(
+            server_wait(Some(1000), Some("50"), None, 1000),
+            Some(Duration::from_secs(1))
+        );
+        assert_eq!(
+            server_wait(None, Some("7"), None, 0),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(
+            server_wait(
+                None,
+                Some("Sun, 30 Nov 2025 00:00:09 GMT"),
+                Some(date),
+                far_local
+            ),
+            Some(Duration::from_secs(9))
+        );
+        assert_eq!(server_wait(None, Some("soon"), None, 0), None);
+        assert_eq!(server_wait(None, None, Some(date), 0), None);
+    }
+
+    #[test]
+    fn retry_delays() {
+        let policy =
+            RetryPolicy::new().backoff(Duration::from_millis(100), Duration::from_millis(250));
+        let server = Error::Server(info(503, None));
+        for _ in 0..50 {
+            assert!(policy.delay(&server, 1) <= Duration::from_millis(100));
+            assert!(policy.delay(&server, 2) <= Duration::from_millis(200));
+            assert!(policy.delay(&server, 9) <= Duration::from_millis(250));
+        }
+        // Full jitter spreads the waits out.
+        let waits: std::collections::HashSet<_> =
+            (0..20).map(|_| policy.delay(&server, 3)).collect();
+        assert!(waits.len() > 10, "{waits:?}");
+
+        let mut limited = info(429, None);
+        limited.details.retry_after = Some(Duration::from_secs(3600));
+        let limited = Error::RateLimited(limited);
+        assert_eq!(
+            RetryPolicy::new().delay(&limited, 1),
+            Duration::from_secs(30)
+        );
+        assert_eq!(
+            RetryPolicy::new()
+                .max_server_wait(Duration::from_secs(2))
+                .delay(&limited, 1),
+            Duration::from_secs(2)
+        );
+        assert_eq!(RetryPolicy::never(), RetryPolicy::new().max_retries(0));
+        assert_eq!(RetryPolicy::default(), RetryPolicy::new());
     }
 }

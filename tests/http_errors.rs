@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{EVENTS_PATH, client_for, vector_token};
+use common::{EVENTS_PATH, single_try_client_for, vector_token};
 use httpmock::prelude::*;
 use okta_ssf::Error;
 
@@ -24,7 +24,7 @@ fn error_for(status: u16, headers: &[(&str, &str)], body: &str) -> Error {
         }
         then.body(body);
     });
-    let err = client_for(&server)
+    let err = single_try_client_for(&server)
         .publish(&token)
         .expect_err("an error status");
     mock.assert();
@@ -132,7 +132,7 @@ fn a_redirect_is_never_followed() {
         then.status(302).header("Location", target.as_str());
     });
 
-    let err = client_for(&server)
+    let err = single_try_client_for(&server)
         .publish(&vector_token())
         .expect_err("a redirect is an error");
 

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{EVENTS_PATH, client_for, token_with_claims};
+use common::{EVENTS_PATH, single_try_client_for, token_with_claims};
 use httpmock::prelude::*;
 use okta_ssf::{Error, check_token};
 
@@ -56,7 +56,7 @@ fn outcomes_do_not_repeat_the_token() {
                 .header("Location", "https://elsewhere.example/")
                 .body(body);
         });
-        let client = client_for(&server);
+        let client = single_try_client_for(&server);
         assert_clean("Client Debug", &format!("{client:?}"));
         match client.publish_detailed(&token) {
             Ok(delivery) => assert_clean("Delivery Debug", &format!("{delivery:?}")),

@@ -11,7 +11,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use httpmock::MockServer;
-use okta_ssf::Client;
+use okta_ssf::{Client, ClientBuilder, RetryPolicy};
 
 pub const EVENTS_PATH: &str = "/security/api/v1/security-events";
 
@@ -33,6 +33,14 @@ pub fn vector_token() -> String {
 /// A client for an httpmock server, through `Client::new` with the server's loopback origin.
 pub fn client_for(server: &MockServer) -> Client {
     Client::new(&server.base_url()).expect("a loopback origin is a valid domain")
+}
+
+/// Like [`client_for`], with retries off: one request per call, for tests of a single answer.
+pub fn single_try_client_for(server: &MockServer) -> Client {
+    ClientBuilder::new(&server.base_url())
+        .retry(RetryPolicy::never())
+        .build()
+        .expect("a loopback origin is a valid domain")
 }
 
 pub fn b64url(bytes: &[u8]) -> String {
