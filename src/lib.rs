@@ -1267,6 +1267,11 @@ impl Error {
                     source: Box::new(e),
                     attempts,
                 },
+                // A failed name lookup has no stable `ErrorKind` of its own; std words it so.
+                _ if io.to_string().starts_with("failed to lookup address") => Error::Connect {
+                    source: Box::new(e),
+                    attempts,
+                },
                 _ => Error::Transport {
                     source: Box::new(e),
                     attempts,
