@@ -167,3 +167,222 @@ fn serve_202(stream: TcpStream, requests: &AtomicUsize) {
     }
     let _ = writer.shutdown(Shutdown::Both);
 }
+
+/// What a [`ScriptedServer`] does with one request.
+#[derive(Clone)]
+pub enum Action {
+    /// Write these bytes as the answer and keep the connection.
+    Answer(Vec<u8>),
+    /// Read the request and never answer; hold the connection until the client leaves.
+    Silent,
+    /// Read the request and close the connection without a byte.
+    Close,
+    /// Write the start of a status line, then reset the connection (RST: the request is left
+    /// unread in the socket, so closing it resets).
+    ResetInHeaders,
+    /// Write `head`, then `body` one byte per `delay`.
+    Trickle {
+        head: Vec<u8>,
+        body: Vec<u8>,
+        delay: Duration,
+    },
+}
+
+/// An answer with a status and headers, and a body with its `Content-Length`.
+pub fn answer(status: &str, headers: &[(&str, &str)], body: &str) -> Action {
+    let mut text = format!("HTTP/1.1 {status}\r\ncontent-length: {}\r\n", body.len());
+    for (name, value) in headers {
+        text.push_str(&format!("{name}: {value}\r\n"));
+    }
+    text.push_str("\r\n");
+    text.push_str(body);
+    Action::Answer(text.into_bytes())
+}
+
+/// One request as the server saw it.
+#[derive(Clone, Debug)]
+pub struct SeenRequest {
+    pub head: String,
+    pub body: Vec<u8>,
+}
+
+impl SeenRequest {
+    /// The value of header `name` (case-insensitive), if present.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.head.lines().skip(1).find_map(|line| {
+            let (n, v) = line.split_once(':')?;
+            n.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.trim().to_owned())
+        })
+    }
+}
+
+/// A loopback server that answers the n-th request it reads with the n-th [`Action`] (the last
+/// one repeats), recording every request. Stopped (and joined) on drop.
+pub struct ScriptedServer {
+    pub port: u16,
+    seen: Arc<std::sync::Mutex<Vec<SeenRequest>>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl ScriptedServer {
+    pub fn start(actions: Vec<Action>) -> ScriptedServer {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+        let port = listener.local_addr().expect("local addr").port();
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let actions = Arc::new(actions);
+        let (seen2, stop2) = (seen.clone(), stop.clone());
+        let thread = std::thread::spawn(move || {
+            let mut workers = Vec::new();
+            for stream in listener.incoming() {
+                if stop2.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(stream) = stream else { continue };
+                let (seen, stop, actions) = (seen2.clone(), stop2.clone(), actions.clone());
+                workers.push(std::thread::spawn(move || {
+                    run_script(stream, &seen, &stop, &actions)
+                }));
+            }
+            for w in workers {
+                let _ = w.join();
+            }
+        });
+        ScriptedServer {
+            port,
+            seen,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    pub fn origin(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn requests(&self) -> Vec<SeenRequest> {
+        self.seen.lock().expect("lock").clone()
+    }
+}
+
+impl Drop for ScriptedServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Peeks until a whole request (head and `Content-Length` body) is buffered; returns it and
+/// its length without consuming it.
+fn peek_request(stream: &TcpStream, stop: &AtomicBool) -> Option<(SeenRequest, usize)> {
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        if stop.load(Ordering::SeqCst) {
+            return None;
+        }
+        let n = match stream.peek(&mut buf) {
+            Ok(0) => return None,
+            Ok(n) => n,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                continue;
+            }
+            Err(_) => return None,
+        };
+        let data = &buf[..n];
+        if let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&data[..end]).into_owned();
+            let len = head
+                .lines()
+                .find_map(|l| {
+                    let (name, value) = l.split_once(':')?;
+                    name.trim()
+                        .eq_ignore_ascii_case("content-length")
+                        .then(|| value.trim().parse().ok())?
+                })
+                .unwrap_or(0usize);
+            let total = end + 4 + len;
+            if n >= total {
+                let body = data[end + 4..total].to_vec();
+                return Some((SeenRequest { head, body }, total));
+            }
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+fn run_script(
+    mut stream: TcpStream,
+    seen: &std::sync::Mutex<Vec<SeenRequest>>,
+    stop: &AtomicBool,
+    actions: &[Action],
+) {
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(50)));
+    loop {
+        let Some((request, len)) = peek_request(&stream, stop) else {
+            return;
+        };
+        let action = {
+            let mut seen = seen.lock().expect("lock");
+            seen.push(request);
+            actions[(seen.len() - 1).min(actions.len() - 1)].clone()
+        };
+        if let Action::ResetInHeaders = action {
+            let _ = stream.write_all(b"HTTP/1.1 20");
+            std::thread::sleep(Duration::from_millis(20));
+            // The request is still unread: closing now makes the kernel send RST.
+            return;
+        }
+        let mut consumed = vec![0u8; len];
+        if stream.read_exact(&mut consumed).is_err() {
+            return;
+        }
+        match action {
+            Action::Answer(bytes) => {
+                if stream.write_all(&bytes).is_err() {
+                    return;
+                }
+            }
+            Action::Silent => {
+                // Until the client hangs up (or the test ends).
+                let mut byte = [0u8; 1];
+                while !stop.load(Ordering::SeqCst) {
+                    match stream.read(&mut byte) {
+                        Ok(0) => return,
+                        Ok(_) => {}
+                        Err(e)
+                            if matches!(
+                                e.kind(),
+                                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                            ) => {}
+                        Err(_) => return,
+                    }
+                }
+                return;
+            }
+            Action::Close => return,
+            Action::ResetInHeaders => unreachable!("handled above"),
+            Action::Trickle { head, body, delay } => {
+                if stream.write_all(&head).is_err() {
+                    return;
+                }
+                for b in body {
+                    if stop.load(Ordering::SeqCst) || stream.write_all(&[b]).is_err() {
+                        return;
+                    }
+                    std::thread::sleep(delay);
+                }
+            }
+        }
+    }
+}
