@@ -1255,6 +1255,25 @@ impl Error {
                 source: Box::new(e),
                 attempts,
             },
+            // rustls reports handshake failures through the stream, as an I/O error around
+            // its own.
+            ureq::Error::Io(ref io)
+                if io
+                    .get_ref()
+                    .is_some_and(|inner| inner.is::<rustls::Error>()) =>
+            {
+                match io
+                    .get_ref()
+                    .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+                {
+                    Some(rustls::Error::InvalidCertificate(_)) => Error::UntrustedCertificate {
+                        source: Box::new(e),
+                    },
+                    _ => Error::Tls {
+                        source: Box::new(e),
+                    },
+                }
+            }
             ureq::Error::Io(ref io) => match io.kind() {
                 ErrorKind::ConnectionRefused
                 | ErrorKind::AddrNotAvailable

@@ -13,6 +13,8 @@ use std::time::Duration;
 use httpmock::MockServer;
 use okta_ssf::{Client, ClientBuilder, RetryPolicy};
 
+pub mod net;
+
 pub const EVENTS_PATH: &str = "/security/api/v1/security-events";
 
 pub fn data(path: &str) -> PathBuf {
