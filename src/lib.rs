@@ -2098,15 +2098,21 @@ pub fn check_token(token: &str) -> Result<Token, TokenError> {
     if alg.eq_ignore_ascii_case("none") {
         return Err(TokenError::AlgNone);
     }
-    if alg.len() >= 2 && alg[..2].eq_ignore_ascii_case("HS") {
+    // Compared as bytes: header values are arbitrary text, and slicing a `str` inside a
+    // multi-byte character panics (found by fuzzing).
+    if alg
+        .as_bytes()
+        .get(..2)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"HS"))
+    {
         return Err(TokenError::AlgSymmetric);
     }
     header_str("kid")?;
     let typ = header_str("typ")?;
-    let typ = if typ.len() > 12 && typ[..12].eq_ignore_ascii_case("application/") {
-        &typ[12..]
-    } else {
-        typ
+    let typ = match typ.as_bytes().get(..12) {
+        // The first 12 bytes are ASCII, so byte 12 is a character boundary.
+        Some(prefix) if prefix.eq_ignore_ascii_case(b"application/") => &typ[12..],
+        _ => typ,
     };
     if !typ.eq_ignore_ascii_case("secevent+jwt") {
         return Err(TokenError::Typ);
@@ -2756,6 +2762,12 @@ mod tests {
     #[test]
     fn header_rules() {
         assert!(check_token(&token(HEADER, CLAIMS)).is_ok());
+        // Regressions from fuzzing: a multi-byte character where the `HS` prefix is compared.
+        for alg in ["Hԅ", "ԅ", "H"] {
+            let header = format!(r#"{{"alg":"{alg}","kid":"k","typ":"secevent+jwt"}}"#);
+            let checked = check_token(&token(&header, CLAIMS)).map(|t| t.alg().to_owned());
+            assert_eq!(checked, Ok(alg.to_owned()));
+        }
         for typ in [
             "secevent+jwt",
             "SECEVENT+JWT",
@@ -2799,6 +2811,15 @@ mod tests {
                 TokenError::Typ,
             ),
             (r#"["alg"]"#, TokenError::NotObject(Segment::Header)),
+            // Regressions from fuzzing: multi-byte characters where prefixes are compared.
+            (
+                r#"{"alg":"RS256","kid":"k","typ":"applicationԅ/secevent+jwt"}"#,
+                TokenError::Typ,
+            ),
+            (
+                r#"{"alg":"RS256","kid":"k","typ":"applicatioԅ"}"#,
+                TokenError::Typ,
+            ),
         ];
         for (header, expected) in cases {
             assert_eq!(
