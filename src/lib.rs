@@ -91,6 +91,17 @@
 //! `Accepted` means the receiver took the SET, not that Okta acted on it: Okta silently drops a
 //! SET whose subject it does not know and one whose `jti` it has seen before.
 //!
+//! # Retries, timeouts and the deadline
+//!
+//! A failure that may recover (a refused or broken connection, a timeout, `429`, `500`, `502`,
+//! `503`, `504`) is retried with the identical bytes: RFC 8935 lets a receiver see a SET twice,
+//! and Okta drops a repeated `jti`. By default a call makes at most 3 attempts; after a `429`
+//! it waits until Okta's `X-Rate-Limit-Reset` (by the server's clock, plus one second, at most
+//! 30 s), otherwise it backs off exponentially with full jitter (500 ms base, 8 s cap). Each
+//! request has a 10 s connect timeout and a 30 s overall timeout, and one 60 s deadline bounds
+//! the whole call, waits included. See [`RetryPolicy`] and [`ClientBuilder`]; retries are
+//! logged at debug level through the `log` facade.
+//!
 //! # What never leaves the process
 //!
 //! No token, claim value or response body (beyond the server's own error text) appears in a
