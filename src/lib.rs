@@ -118,6 +118,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms, unreachable_pub)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -125,6 +126,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
+
+#[cfg(feature = "sign")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sign")))]
+pub mod sign;
 
 /// The path of Okta's SET receiver, appended to the org's origin by [`Client::new`].
 pub const OKTA_EVENTS_PATH: &str = "/security/api/v1/security-events";
@@ -1870,6 +1875,134 @@ fn bounded_text(s: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // The pre-send check
 
+/// The six event types Okta's receiver accepts, with what each requires.
+///
+/// ```
+/// use okta_ssf::EventType;
+///
+/// let t = EventType::from_uri("https://schemas.openid.net/secevent/caep/event-type/session-revoked");
+/// assert_eq!(t, Some(EventType::SessionRevoked));
+/// assert_eq!(EventType::SessionRevoked.short_name(), "session-revoked");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EventType {
+    /// CAEP session revoked: the subject's sessions must end.
+    SessionRevoked,
+    /// CAEP device compliance change (`current_status`, `previous_status`).
+    DeviceComplianceChange,
+    /// Okta device risk change (`current_level`, `previous_level`).
+    DeviceRiskChange,
+    /// Okta user risk change (`current_level`, `previous_level`).
+    UserRiskChange,
+    /// Okta IP change (`current_ip_address`, `previous_ip_address`).
+    IpChange,
+    /// RISC identifier changed (optional `new-value`).
+    IdentifierChanged,
+}
+
+impl EventType {
+    /// All six, in the order of Okta's documentation.
+    pub const ALL: [EventType; 6] = [
+        EventType::SessionRevoked,
+        EventType::DeviceComplianceChange,
+        EventType::DeviceRiskChange,
+        EventType::UserRiskChange,
+        EventType::IpChange,
+        EventType::IdentifierChanged,
+    ];
+
+    /// The event type URI, the key under `events`.
+    pub fn uri(self) -> &'static str {
+        match self {
+            EventType::SessionRevoked => {
+                "https://schemas.openid.net/secevent/caep/event-type/session-revoked"
+            }
+            EventType::DeviceComplianceChange => {
+                "https://schemas.openid.net/secevent/caep/event-type/device-compliance-change"
+            }
+            EventType::DeviceRiskChange => {
+                "https://schemas.okta.com/secevent/okta/event-type/device-risk-change"
+            }
+            EventType::UserRiskChange => {
+                "https://schemas.okta.com/secevent/okta/event-type/user-risk-change"
+            }
+            EventType::IpChange => "https://schemas.okta.com/secevent/okta/event-type/ip-change",
+            EventType::IdentifierChanged => {
+                "https://schemas.openid.net/secevent/risc/event-type/identifier-changed"
+            }
+        }
+    }
+
+    /// The last segment of the URI, such as `session-revoked`.
+    pub fn short_name(self) -> &'static str {
+        let uri = self.uri();
+        uri.rsplit('/').next().unwrap_or(uri)
+    }
+
+    /// The event type for `uri`, if it is one of the six.
+    pub fn from_uri(uri: &str) -> Option<EventType> {
+        EventType::ALL.into_iter().find(|t| t.uri() == uri)
+    }
+
+    /// The event type whose [`short_name`](EventType::short_name) is `name`.
+    pub fn from_short_name(name: &str) -> Option<EventType> {
+        EventType::ALL.into_iter().find(|t| t.short_name() == name)
+    }
+
+    /// The members Okta requires in an event of this type.
+    pub fn required_members(self) -> &'static [&'static str] {
+        match self {
+            EventType::SessionRevoked | EventType::IdentifierChanged => {
+                &["event_timestamp", "subject"]
+            }
+            EventType::DeviceComplianceChange => &[
+                "event_timestamp",
+                "subject",
+                "current_status",
+                "previous_status",
+            ],
+            EventType::DeviceRiskChange | EventType::UserRiskChange => &[
+                "event_timestamp",
+                "subject",
+                "current_level",
+                "previous_level",
+            ],
+            EventType::IpChange => &[
+                "event_timestamp",
+                "subject",
+                "current_ip_address",
+                "previous_ip_address",
+            ],
+        }
+    }
+
+    /// The values Okta allows for `member` in this event type, when it is an enumeration.
+    pub fn allowed_values(self, member: &str) -> Option<&'static [&'static str]> {
+        const LEVELS: &[&str] = &["low", "medium", "high", "secure", "none"];
+        const STATUSES: &[&str] = &["compliant", "not-compliant"];
+        const ENTITIES: &[&str] = &["admin", "user", "policy", "system"];
+        match (self, member) {
+            (EventType::IdentifierChanged, "initiating_entity") => None,
+            (_, "initiating_entity") => Some(ENTITIES),
+            (EventType::DeviceComplianceChange, "current_status" | "previous_status") => {
+                Some(STATUSES)
+            }
+            (
+                EventType::DeviceRiskChange | EventType::UserRiskChange,
+                "current_level" | "previous_level",
+            ) => Some(LEVELS),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for EventType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.uri())
+    }
+}
+
 /// A token that passed [`check_token`], with its header and claims parsed.
 ///
 /// `Debug` shows only the algorithm and the event types: claim values carry personal data.
@@ -3196,5 +3329,40 @@ mod tests {
         );
         assert_eq!(RetryPolicy::never(), RetryPolicy::new().max_retries(0));
         assert_eq!(RetryPolicy::default(), RetryPolicy::new());
+    }
+
+    #[test]
+    fn event_types_round_trip() {
+        for t in EventType::ALL {
+            assert_eq!(EventType::from_uri(t.uri()), Some(t));
+            assert_eq!(EventType::from_short_name(t.short_name()), Some(t));
+            assert!(
+                t.required_members()
+                    .starts_with(&["event_timestamp", "subject"])
+            );
+        }
+        let names: Vec<_> = EventType::ALL.iter().map(|t| t.short_name()).collect();
+        assert_eq!(
+            names,
+            [
+                "session-revoked",
+                "device-compliance-change",
+                "device-risk-change",
+                "user-risk-change",
+                "ip-change",
+                "identifier-changed"
+            ]
+        );
+        assert_eq!(EventType::from_uri("https://example.com/other"), None);
+        assert_eq!(
+            EventType::IpChange.allowed_values("current_ip_address"),
+            None
+        );
+        assert_eq!(
+            EventType::UserRiskChange
+                .allowed_values("current_level")
+                .map(<[_]>::len),
+            Some(5)
+        );
     }
 }
