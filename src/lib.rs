@@ -183,6 +183,7 @@ pub struct Client {
 struct Inner {
     agent: ureq::Agent,
     endpoint: String,
+    origin: String,
     user_agent: String,
     token_check: TokenCheck,
     connect_timeout: Duration,
@@ -227,6 +228,20 @@ impl Client {
     /// The full URL tokens are posted to.
     pub fn endpoint(&self) -> &str {
         &self.inner.endpoint
+    }
+
+    /// The receiver's origin, `scheme://host[:port]`. For an Okta org this is what a SET's
+    /// `aud` must be, such as `https://acme.okta.com`.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), okta_ssf::Error> {
+    /// let client = okta_ssf::Client::new("acme.okta.com/")?;
+    /// assert_eq!(client.origin(), "https://acme.okta.com");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn origin(&self) -> &str {
+        &self.inner.origin
     }
 
     /// Checks `token` with [`check_token`], sends it, and says whether the receiver accepted it.
@@ -608,6 +623,7 @@ impl ClientBuilder {
             inner: Arc::new(Inner {
                 agent: config.new_agent(),
                 endpoint: target.url,
+                origin: target.origin,
                 user_agent,
                 token_check: self.token_check,
                 connect_timeout: self.connect_timeout,
@@ -1394,6 +1410,8 @@ pub enum DomainError {
 
 struct Target {
     url: String,
+    /// `scheme://host[:port]`: what a SET's `aud` names for an Okta org.
+    origin: String,
     loopback: bool,
 }
 
@@ -1480,10 +1498,11 @@ fn parse_target(input: &str, mode: TargetMode) -> Result<Target, DomainError> {
         host
     };
     let default_port = if scheme == "https" { 443 } else { 80 };
-    let url = match port {
-        Some(p) if p != default_port => format!("{scheme}://{host_part}:{p}{path_and_query}"),
-        _ => format!("{scheme}://{host_part}{path_and_query}"),
+    let origin = match port {
+        Some(p) if p != default_port => format!("{scheme}://{host_part}:{p}"),
+        _ => format!("{scheme}://{host_part}"),
     };
+    let url = format!("{origin}{path_and_query}");
     // Last line of defence for characters a request line cannot carry (spaces, controls).
     if url.parse::<ureq::http::Uri>().is_err() || url.bytes().any(|b| b <= b' ' || b == 0x7f) {
         return Err(match mode {
@@ -1491,7 +1510,11 @@ fn parse_target(input: &str, mode: TargetMode) -> Result<Target, DomainError> {
             TargetMode::Endpoint => DomainError::Path,
         });
     }
-    Ok(Target { url, loopback })
+    Ok(Target {
+        url,
+        origin,
+        loopback,
+    })
 }
 
 fn is_placeholder(s: &str) -> bool {
@@ -2097,6 +2120,257 @@ impl fmt::Debug for Token {
             .field("claims", &"[redacted]")
             .finish()
     }
+}
+
+/// Something Okta is known to refuse or silently drop, found by [`Token::okta_warnings`].
+///
+/// A token with warnings still passes [`check_token`]: the shape is right, the content is not
+/// what Okta's receiver expects. No message repeats a claim value.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum Warning {
+    /// An event type that is not one of Okta's six ([`EventType`]); Okta refuses it.
+    #[error("event type `{0}` is not one Okta accepts")]
+    UnknownEventType(String),
+    /// A member Okta requires is missing.
+    #[error("`{member}` is missing from the {event_type} event")]
+    MissingMember {
+        /// The event type's short name.
+        event_type: &'static str,
+        /// The missing member.
+        member: &'static str,
+    },
+    /// A member name in camelCase, such as `currentLevel`; Okta's names are snake_case.
+    #[error("`{member}` in the {event_type} event is camelCase; Okta expects `{expected}`")]
+    CamelCase {
+        /// The event type's short name.
+        event_type: &'static str,
+        /// The name found.
+        member: String,
+        /// The snake_case name Okta expects.
+        expected: String,
+    },
+    /// An enumerated member whose value is not one of the allowed ones (the value itself is not
+    /// repeated).
+    #[error("`{member}` in the {event_type} event is not one of: {}{}", .allowed.join(", "), if *.upper_case { " (values are lower case)" } else { "" })]
+    ValueNotAllowed {
+        /// The event type's short name.
+        event_type: &'static str,
+        /// The member.
+        member: &'static str,
+        /// What Okta allows.
+        allowed: &'static [&'static str],
+        /// Whether the value would be allowed in lower case.
+        upper_case: bool,
+    },
+    /// Neither `reason_admin` nor `reason_user`, which Okta's spec asks for.
+    #[error("the {event_type} event has neither `reason_admin` nor `reason_user`")]
+    NoReason {
+        /// The event type's short name.
+        event_type: &'static str,
+    },
+    /// `event_timestamp` looks like milliseconds; Okta wants seconds.
+    #[error("`event_timestamp` in the {event_type} event looks like milliseconds; use seconds")]
+    TimestampInMilliseconds {
+        /// The event type's short name.
+        event_type: &'static str,
+    },
+    /// `event_timestamp` is not an integer number of seconds.
+    #[error("`event_timestamp` in the {event_type} event must be an integer number of seconds")]
+    TimestampNotInteger {
+        /// The event type's short name.
+        event_type: &'static str,
+    },
+    /// `aud` names the org with a trailing slash.
+    #[error("`aud` has a trailing slash; use exactly `{expected}`")]
+    AudienceTrailingSlash {
+        /// The audience Okta expects.
+        expected: String,
+    },
+    /// `aud` names the org's Admin Console host.
+    #[error("`aud` names the `-admin` host; use `{expected}`")]
+    AudienceAdminHost {
+        /// The audience Okta expects.
+        expected: String,
+    },
+    /// `aud` names another host.
+    #[error("`aud` does not name the org; use `{expected}`")]
+    AudienceOtherHost {
+        /// The audience Okta expects.
+        expected: String,
+    },
+    /// `iat` is in the future.
+    #[error("`iat` is in the future")]
+    IssuedInFuture,
+    /// `iat` is more than a day old.
+    #[error("`iat` is more than a day old")]
+    IssuedLongAgo,
+    /// `sub` or `exp` is present; SSF forbids both in a SET.
+    #[error("the claim `{0}` is present; SSF forbids it in a SET")]
+    ForbiddenClaim(&'static str),
+    /// More than one event; SSF puts exactly one in each SET.
+    #[error("the token holds {0} events; SSF puts exactly one in each SET")]
+    MultipleEvents(usize),
+}
+
+impl Token {
+    /// Checks the content against what Okta's receiver is known to refuse or drop, at the
+    /// current time. `org` is the org's origin ([`Client::origin`], such as
+    /// `https://acme.okta.com`); without it, `aud` is not checked.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), okta_ssf::Error> {
+    /// # let token = "";
+    /// let client = okta_ssf::Client::new("acme.okta.com")?;
+    /// if let Ok(parsed) = okta_ssf::check_token(token) {
+    ///     for warning in parsed.okta_warnings(Some(client.origin())) {
+    ///         eprintln!("warning: {warning}");
+    ///     }
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn okta_warnings(&self, org: Option<&str>) -> Vec<Warning> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        self.okta_warnings_at(org, now)
+    }
+
+    /// [`okta_warnings`](Token::okta_warnings) as of `now`, in seconds since the Unix epoch.
+    pub fn okta_warnings_at(&self, org: Option<&str>, now: i64) -> Vec<Warning> {
+        let mut warnings = Vec::new();
+        let events = self.events();
+        if events.len() > 1 {
+            warnings.push(Warning::MultipleEvents(events.len()));
+        }
+        for (uri, body) in events {
+            let Some(event_type) = EventType::from_uri(uri) else {
+                warnings.push(Warning::UnknownEventType(bounded_text(uri)));
+                continue;
+            };
+            if let Value::Object(body) = body {
+                event_warnings(event_type, body, &mut warnings);
+            }
+        }
+        for name in ["sub", "exp"] {
+            if self.claims.contains_key(name) {
+                warnings.push(Warning::ForbiddenClaim(name));
+            }
+        }
+        let iat = self.issued_at();
+        if iat > now.saturating_add(60) {
+            warnings.push(Warning::IssuedInFuture);
+        } else if iat < now.saturating_sub(86_400) {
+            warnings.push(Warning::IssuedLongAgo);
+        }
+        if let Some(org) = org {
+            let expected = org.trim_end_matches('/');
+            if !self.audiences().any(|aud| aud == expected) {
+                let expected_host = expected.split_once("://").map_or(expected, |(_, h)| h);
+                let (org_label, org_rest) =
+                    expected_host.split_once('.').unwrap_or((expected_host, ""));
+                let admin = format!("{org_label}-admin.{org_rest}");
+                let warning = if self
+                    .audiences()
+                    .any(|aud| aud.trim_end_matches('/') == expected)
+                {
+                    Warning::AudienceTrailingSlash {
+                        expected: expected.to_owned(),
+                    }
+                } else if self.audiences().any(|aud| {
+                    aud.split_once("://")
+                        .map_or(aud, |(_, h)| h)
+                        .trim_end_matches('/')
+                        == admin
+                }) {
+                    Warning::AudienceAdminHost {
+                        expected: expected.to_owned(),
+                    }
+                } else {
+                    Warning::AudienceOtherHost {
+                        expected: expected.to_owned(),
+                    }
+                };
+                warnings.push(warning);
+            }
+        }
+        warnings
+    }
+}
+
+fn event_warnings(event_type: EventType, body: &Map<String, Value>, warnings: &mut Vec<Warning>) {
+    let name = event_type.short_name();
+    for (member, _) in body
+        .iter()
+        .filter(|(m, _)| m.bytes().any(|b| b.is_ascii_uppercase()))
+    {
+        warnings.push(Warning::CamelCase {
+            event_type: name,
+            member: bounded_text(member),
+            expected: snake_case(member),
+        });
+    }
+    for &member in event_type.required_members() {
+        if !body.contains_key(member) {
+            warnings.push(Warning::MissingMember {
+                event_type: name,
+                member,
+            });
+        }
+    }
+    for member in [
+        "current_status",
+        "previous_status",
+        "current_level",
+        "previous_level",
+        "initiating_entity",
+    ] {
+        let (Some(allowed), Some(value)) = (event_type.allowed_values(member), body.get(member))
+        else {
+            continue;
+        };
+        let value = value.as_str().unwrap_or_default();
+        if !allowed.contains(&value) {
+            let upper_case = allowed.contains(&value.to_ascii_lowercase().as_str());
+            warnings.push(Warning::ValueNotAllowed {
+                event_type: name,
+                member,
+                allowed,
+                upper_case,
+            });
+        }
+    }
+    if event_type != EventType::IdentifierChanged
+        && !body.contains_key("reason_admin")
+        && !body.contains_key("reason_user")
+    {
+        warnings.push(Warning::NoReason { event_type: name });
+    }
+    match body.get("event_timestamp") {
+        Some(Value::Number(n)) if n.as_i64().is_some_and(|t| t > 100_000_000_000) => {
+            warnings.push(Warning::TimestampInMilliseconds { event_type: name });
+        }
+        Some(Value::Number(n)) if n.is_i64() => {}
+        Some(_) => warnings.push(Warning::TimestampNotInteger { event_type: name }),
+        None => {}
+    }
+}
+
+/// `currentLevel` → `current_level`.
+fn snake_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for c in name.chars() {
+        if c.is_ascii_uppercase() {
+            if !out.is_empty() {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// A part of a compact JWS.
