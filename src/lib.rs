@@ -2586,6 +2586,27 @@ pub fn check_token(token: &str) -> Result<Token, TokenError> {
     Ok(Token { header, claims })
 }
 
+/// Decodes a compact JWS's header and claims as JSON without checking anything else, for
+/// looking at a token [`check_token`] refused. Each is `None` when that part is missing or does
+/// not decode to JSON. The signature is not verified.
+///
+/// ```
+/// let (header, claims) = okta_ssf::decode_unverified("eyJhbGciOiJub25lIn0.e30.");
+/// assert_eq!(header.map(|h| h["alg"].clone()), Some("none".into()));
+/// assert_eq!(claims, Some(serde_json::json!({})));
+/// ```
+pub fn decode_unverified(token: &str) -> (Option<Value>, Option<Value>) {
+    let mut parts = trim_ascii(token).splitn(3, '.');
+    let mut next = || {
+        parts
+            .next()
+            .and_then(|p| base64url_decode(p.trim_end_matches('=').as_bytes()))
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+    };
+    let header = next();
+    (header, next())
+}
+
 fn decode_segment(segment: &str, which: Segment) -> Result<Vec<u8>, TokenError> {
     if segment.ends_with('=') {
         return Err(TokenError::Padded(which));

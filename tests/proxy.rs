@@ -32,7 +32,9 @@ fn an_explicit_proxy_carries_the_request() {
 /// Runs `child_publishes_with_environment_proxy` in a child process with `env` set, and returns
 /// the outcome line it printed.
 fn run_child(pki: &TestPki, domain: &str, mode: &str, env: &[(&str, String)]) -> String {
-    let dir = std::env::temp_dir().join(format!("okta-ssf-proxy-{}-{mode}", std::process::id()));
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let dir = std::env::temp_dir().join(format!("okta-ssf-proxy-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let ca = dir.join("ca.pem");
     std::fs::write(&ca, &pki.ca_pem).expect("write ca");

@@ -1,0 +1,63 @@
+//! `okta-ssf inspect`.
+
+use std::path::PathBuf;
+
+use okta_ssf::{Client, check_token, decode_unverified};
+
+use crate::Usage;
+use crate::input::read_tokens;
+
+/// Decode tokens and show what Okta would refuse or drop.
+///
+/// Prints each token's header and claims (the signature is not verified), the verdict of the
+/// pre-send check, and warnings for what Okta is known to refuse or drop.
+///
+/// Exit 0 when every token passes the check (warnings alone do not fail), 1 when one does not.
+#[derive(clap::Args)]
+pub(crate) struct Args {
+    /// The Okta org the tokens are for, to check `aud` against.
+    #[arg(long, env = "OKTA_CLIENT_ORGURL")]
+    domain: Option<String>,
+    /// A token file, one token per line; none or `-` reads standard input.
+    #[arg(value_name = "FILE")]
+    file: Option<PathBuf>,
+}
+
+pub(crate) fn run(args: Args) -> Result<bool, Usage> {
+    let org = args
+        .domain
+        .as_deref()
+        .map(Client::new)
+        .transpose()?
+        .map(|c| c.origin().to_owned());
+    let files: Vec<PathBuf> = args.file.into_iter().collect();
+    let mut all_pass = true;
+    for (i, line) in read_tokens(&files)?.iter().enumerate() {
+        if i > 0 {
+            println!();
+        }
+        println!("== {}", line.source);
+        let (header, claims) = decode_unverified(&line.token);
+        let pretty = |v: Option<serde_json::Value>| {
+            v.map_or_else(
+                || "(does not decode)".to_owned(),
+                |v| serde_json::to_string_pretty(&v).unwrap_or_default(),
+            )
+        };
+        println!("header: {}", pretty(header));
+        println!("claims: {}", pretty(claims));
+        match check_token(&line.token) {
+            Ok(token) => {
+                println!("check: passed");
+                for warning in token.okta_warnings(org.as_deref()) {
+                    println!("warning: {warning}");
+                }
+            }
+            Err(e) => {
+                all_pass = false;
+                println!("check: refused: {e}");
+            }
+        }
+    }
+    Ok(all_pass)
+}

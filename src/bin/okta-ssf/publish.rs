@@ -1,0 +1,223 @@
+//! `okta-ssf publish`.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use okta_ssf::{Client, ClientBuilder, Error, RetryPolicy, Status, TokenCheck, check_token};
+use serde_json::{Map, Value, json};
+
+use crate::input::{Line, read_tokens};
+use crate::{Usage, chain};
+
+/// Publish tokens, one per line, from files or standard input.
+///
+/// Prints one line per token, in input order: `accepted <jti>`, `rejected <jti> <err>:
+/// <description>`, `failed <jti> <reason>`, or `invalid <file>:<line> <reason>` for a token
+/// the pre-send check refused (nothing is sent for it; the rest still go). A summary goes to
+/// standard error.
+#[derive(clap::Args)]
+#[command(after_help = crate::EXIT_STATUSES)]
+pub(crate) struct Args {
+    /// The Okta org, such as `acme.okta.com`.
+    #[arg(long, env = "OKTA_CLIENT_ORGURL", conflicts_with = "endpoint")]
+    domain: Option<String>,
+    /// The full URL of any RFC 8935 receiver, instead of an Okta org.
+    #[arg(long)]
+    endpoint: Option<String>,
+    /// Print JSON lines instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Seconds allowed for each request.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    timeout: u64,
+    /// Retries of a request that may recover (connection failures, timeouts, 429, 5xx).
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    retries: u32,
+    /// Check every token and send nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Token files, one token per line; none or `-` reads standard input.
+    #[arg(value_name = "FILE")]
+    files: Vec<PathBuf>,
+}
+
+#[derive(Default)]
+struct Counts {
+    accepted: usize,
+    rejected: usize,
+    failed: usize,
+    invalid: usize,
+}
+
+pub(crate) fn run(args: Args) -> Result<bool, Usage> {
+    let client = match (&args.domain, &args.endpoint) {
+        (Some(domain), None) => Some(ClientBuilder::new(domain)),
+        (None, Some(url)) => Some(ClientBuilder::with_endpoint(url)),
+        (None, None) if args.dry_run => None,
+        (None, None) => {
+            return Err(Usage(
+                "give --domain (or set OKTA_CLIENT_ORGURL) or --endpoint".into(),
+            ));
+        }
+        (Some(_), Some(_)) => return Err(Usage("give --domain or --endpoint, not both".into())),
+    }
+    .map(|builder| {
+        builder
+            .timeout(Duration::from_secs(args.timeout))
+            .retry(RetryPolicy::new().max_retries(args.retries))
+            // Each token is checked here first, with its line number in the output.
+            .token_check(TokenCheck::Skip)
+            .build()
+    })
+    .transpose()?;
+    // A dry run still checks the domain, then sends nothing.
+    let client = if args.dry_run { None } else { client };
+    let lines = read_tokens(&args.files)?;
+
+    let start = Instant::now();
+    let mut counts = Counts::default();
+    let mut progress = Progress::new(lines.len());
+    let mut out = std::io::stdout().lock();
+    for (i, line) in lines.iter().enumerate() {
+        let record = outcome(client.as_ref(), line, &mut counts);
+        let text = if args.json {
+            Value::Object(record).to_string()
+        } else {
+            text_line(&record)
+        };
+        progress.clear();
+        writeln!(out, "{text}")
+            .map_err(|e| Usage(format!("cannot write to standard output: {e}")))?;
+        progress.show(i + 1);
+    }
+    progress.clear();
+    let elapsed = start.elapsed().as_secs_f64();
+    if args.dry_run {
+        eprintln!(
+            "{} passed, {} invalid (dry run, nothing sent) in {elapsed:.2}s",
+            counts.accepted, counts.invalid
+        );
+    } else {
+        eprintln!(
+            "{} accepted, {} rejected, {} failed, {} invalid in {elapsed:.2}s",
+            counts.accepted, counts.rejected, counts.failed, counts.invalid
+        );
+    }
+    Ok(counts.rejected + counts.failed + counts.invalid == 0)
+}
+
+/// Checks and (unless `client` is `None`, a dry run) publishes one token; the record of what
+/// happened, with the JSON keys of `--json`.
+fn outcome(client: Option<&Client>, line: &Line, counts: &mut Counts) -> Map<String, Value> {
+    let mut record = Map::new();
+    let parsed = match check_token(&line.token) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            counts.invalid += 1;
+            record.insert("status".into(), json!("invalid"));
+            record.insert("jti".into(), Value::Null);
+            record.insert("source".into(), json!(line.source));
+            record.insert("reason".into(), json!(e.to_string()));
+            return record;
+        }
+    };
+    record.insert("jti".into(), json!(parsed.jti()));
+    record.insert("source".into(), json!(line.source));
+    let Some(client) = client else {
+        counts.accepted += 1;
+        record.insert("status".into(), json!("passed"));
+        return record;
+    };
+    match client.publish_detailed(&line.token) {
+        Ok(delivery) => {
+            record.insert("http_status".into(), json!(delivery.http_status()));
+            record.insert("request_id".into(), json!(delivery.request_id()));
+            record.insert("attempts".into(), json!(delivery.attempts()));
+            match delivery.status() {
+                Status::Accepted => {
+                    counts.accepted += 1;
+                    record.insert("status".into(), json!("accepted"));
+                }
+                Status::Rejected(rejection) => {
+                    counts.rejected += 1;
+                    record.insert("status".into(), json!("rejected"));
+                    record.insert("err".into(), json!(rejection.code().as_str()));
+                    record.insert("description".into(), json!(rejection.description()));
+                }
+                other => {
+                    counts.failed += 1;
+                    record.insert("status".into(), json!("failed"));
+                    record.insert("reason".into(), json!(format!("unknown outcome {other:?}")));
+                }
+            }
+        }
+        Err(e) => {
+            counts.failed += 1;
+            record.insert("status".into(), json!("failed"));
+            record.insert("reason".into(), json!(chain(&e)));
+            record.insert("http_status".into(), json!(e.http_status()));
+            record.insert("request_id".into(), json!(e.request_id()));
+            record.insert("attempts".into(), json!(e.attempts()));
+            if let Error::InvalidToken(_) = e {
+                counts.failed -= 1;
+                counts.invalid += 1;
+                record.insert("status".into(), json!("invalid"));
+            }
+        }
+    }
+    record
+}
+
+fn text_line(record: &Map<String, Value>) -> String {
+    let field = |key: &str| record.get(key).and_then(Value::as_str).unwrap_or_default();
+    match field("status") {
+        "accepted" => format!("accepted {}", field("jti")),
+        "passed" => format!("passed {}", field("jti")),
+        "rejected" => {
+            let (err, description) = (field("err"), field("description"));
+            match (err.is_empty(), description.is_empty()) {
+                (false, false) => format!("rejected {} {err}: {description}", field("jti")),
+                (false, true) => format!("rejected {} {err}", field("jti")),
+                (true, _) => format!("rejected {} {description}", field("jti")),
+            }
+        }
+        "invalid" => format!("invalid {} {}", field("source"), field("reason")),
+        _ => format!("failed {} {}", field("jti"), field("reason")),
+    }
+}
+
+/// A progress bar on standard error, only when it is a terminal and there is more than one
+/// token.
+struct Progress {
+    total: usize,
+    active: bool,
+}
+
+impl Progress {
+    fn new(total: usize) -> Progress {
+        Progress {
+            total,
+            active: total > 1 && std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn show(&mut self, done: usize) {
+        if self.active {
+            let width = 30;
+            let filled = done * width / self.total.max(1);
+            eprint!(
+                "\r[{}{}] {done}/{}",
+                "#".repeat(filled),
+                "-".repeat(width - filled),
+                self.total
+            );
+        }
+    }
+
+    fn clear(&mut self) {
+        if self.active {
+            eprint!("\r\x1b[2K");
+        }
+    }
+}

@@ -1,0 +1,661 @@
+//! The `okta-ssf` command, run as a built binary against httpmock receivers.
+#![cfg(feature = "cli")]
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use common::{EVENTS_PATH, data, read_data, token_with_claims};
+use httpmock::prelude::*;
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_okta-ssf");
+
+fn okta_ssf(args: &[&str]) -> Command {
+    let mut command = Command::new(BIN);
+    command.args(args).env_remove("OKTA_CLIENT_ORGURL");
+    for var in [
+        "ALL_PROXY",
+        "HTTPS_PROXY",
+        "HTTP_PROXY",
+        "all_proxy",
+        "https_proxy",
+        "http_proxy",
+    ] {
+        command.env_remove(var);
+    }
+    command
+}
+
+fn run_with_stdin(mut command: Command, stdin: &str) -> Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("wait")
+}
+
+fn run(mut command: Command) -> Output {
+    command.stdin(Stdio::null()).output().expect("run okta-ssf")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn token(name: &str) -> String {
+    read_data(&format!("valid/{name}")).trim().to_owned()
+}
+
+/// A file in a fresh temporary directory, removed with it.
+struct TempFile(std::path::PathBuf);
+
+impl TempFile {
+    fn new(name: &str, contents: &str) -> TempFile {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let dir = std::env::temp_dir().join(format!("okta-ssf-cli-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join(name);
+        std::fs::write(&path, contents).expect("write");
+        TempFile(path)
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().expect("utf-8 path")
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if let Some(dir) = self.0.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// A receiver that accepts the RS256 vector and rejects the ES256 one.
+fn mixed_receiver(server: &MockServer) -> (httpmock::Mock<'_>, httpmock::Mock<'_>) {
+    let accepted = server.mock(|when, then| {
+        when.method(POST)
+            .path(EVENTS_PATH)
+            .header("content-type", "application/secevent+jwt")
+            .header_missing("authorization")
+            .body(token("session-revoked-rs256.jwt"));
+        then.status(202).header("X-Okta-Request-Id", "req-ok");
+    });
+    let rejected = server.mock(|when, then| {
+        when.method(POST)
+            .path(EVENTS_PATH)
+            .body(token("device-risk-change-es256.jwt"));
+        then.status(400)
+            .header("X-Okta-Request-Id", "req-bad")
+            .json_body(json!({"err": "invalid_key", "description": "kid unknown"}));
+    });
+    (accepted, rejected)
+}
+
+fn mixed_file() -> TempFile {
+    let contents = format!(
+        "{}\n\n   \n{}\nnot-a-token\n",
+        token("session-revoked-rs256.jwt"),
+        token("device-risk-change-es256.jwt")
+    );
+    TempFile::new("mixed.jwt", &contents)
+}
+
+#[test]
+fn publish_a_mixed_file() {
+    let server = MockServer::start();
+    let (accepted, rejected) = mixed_receiver(&server);
+    let file = mixed_file();
+    let output = run(okta_ssf(&[
+        "publish",
+        "--domain",
+        &server.base_url(),
+        file.path(),
+    ]));
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        format!(
+            "accepted vector-jti-1\nrejected vector-jti-2 invalid_key: kid unknown\ninvalid {}:5 a compact JWS has three dot-separated segments, this has 1\n",
+            file.path()
+        )
+    );
+    assert!(
+        stderr(&output).starts_with("1 accepted, 1 rejected, 0 failed, 1 invalid in "),
+        "{}",
+        stderr(&output)
+    );
+    accepted.assert();
+    rejected.assert();
+}
+
+#[test]
+fn publish_json_lines() {
+    let server = MockServer::start();
+    let (_accepted, _rejected) = mixed_receiver(&server);
+    let file = mixed_file();
+    let output = run(okta_ssf(&[
+        "publish",
+        "--json",
+        "--domain",
+        &server.base_url(),
+        file.path(),
+    ]));
+    assert_eq!(output.status.code(), Some(1));
+    let lines: Vec<Value> = stdout(&output)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    let source = |n: usize| format!("{}:{n}", file.path());
+    assert_eq!(
+        lines,
+        [
+            json!({"status": "accepted", "jti": "vector-jti-1", "source": source(1), "http_status": 202, "request_id": "req-ok", "attempts": 1}),
+            json!({"status": "rejected", "jti": "vector-jti-2", "source": source(4), "http_status": 400, "request_id": "req-bad", "attempts": 1,
+                   "err": "invalid_key", "description": "kid unknown"}),
+            json!({"status": "invalid", "jti": null, "source": source(5), "reason": "a compact JWS has three dot-separated segments, this has 1"}),
+        ]
+    );
+}
+
+#[test]
+fn publish_from_stdin_with_the_domain_from_the_environment() {
+    let server = MockServer::start();
+    let mock = server.mock(|when, then| {
+        when.method(POST)
+            .path(EVENTS_PATH)
+            .body(token("session-revoked-es256-c-jose.jwt"));
+        then.status(202);
+    });
+    let mut command = okta_ssf(&["publish", "-"]);
+    command.env("OKTA_CLIENT_ORGURL", server.base_url());
+    let output = run_with_stdin(
+        command,
+        &format!("{}\n", token("session-revoked-es256-c-jose.jwt")),
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "accepted vector-jti-6\n");
+    assert!(stderr(&output).starts_with("1 accepted, 0 rejected, 0 failed, 0 invalid in "));
+    mock.assert();
+}
+
+#[test]
+fn publish_failures_are_reported_per_token() {
+    let server = MockServer::start();
+    let mock = server.mock(|when, then| {
+        when.method(POST).path(EVENTS_PATH);
+        then.status(503).body("maintenance");
+    });
+    let output = run(okta_ssf(&[
+        "publish",
+        "--retries",
+        "0",
+        "--domain",
+        &server.base_url(),
+        &data("valid/session-revoked-rs256.jwt")
+            .display()
+            .to_string(),
+    ]));
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stdout(&output),
+        "failed vector-jti-1 receiver failed with HTTP 503 (server says: maintenance); retrying later may help\n"
+    );
+    mock.assert_calls(1);
+}
+
+#[test]
+fn dry_run_sends_nothing() {
+    let server = MockServer::start();
+    let mock = server.mock(|when, then| {
+        when.method(POST);
+        then.status(202);
+    });
+    let good = TempFile::new(
+        "good.jwt",
+        &format!(
+            "{}\n{}\n",
+            token("session-revoked-rs256.jwt"),
+            token("device-risk-change-es256.jwt")
+        ),
+    );
+    let output = run(okta_ssf(&[
+        "publish",
+        "--dry-run",
+        "--domain",
+        &server.base_url(),
+        good.path(),
+    ]));
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        stdout(&output),
+        "passed vector-jti-1\npassed vector-jti-2\n"
+    );
+    assert!(stderr(&output).starts_with("2 passed, 0 invalid (dry run, nothing sent) in "));
+    // Without a domain too, and an invalid token fails the run.
+    let output = run(okta_ssf(&["publish", "--dry-run", mixed_file().path()]));
+    assert_eq!(output.status.code(), Some(1));
+    mock.assert_calls(0);
+}
+
+#[test]
+fn configuration_errors_exit_2_with_one_line() {
+    let file = mixed_file();
+    for (args, message) in [
+        (
+            vec!["publish", "--domain", "acme-admin.okta.com", file.path()],
+            "okta-ssf: invalid Okta domain: `acme-admin.okta.com` is the Admin Console host; use `acme.okta.com` instead\n",
+        ),
+        (
+            vec![
+                "publish",
+                "--domain",
+                "acme.okta.com",
+                "/nonexistent/tokens.jwt",
+            ],
+            "okta-ssf: cannot read /nonexistent/tokens.jwt: No such file or directory (os error 2)\n",
+        ),
+        (
+            vec!["publish", file.path()],
+            "okta-ssf: give --domain (or set OKTA_CLIENT_ORGURL) or --endpoint\n",
+        ),
+        (
+            vec![
+                "sign",
+                "--key",
+                "/nonexistent/key.pem",
+                "--kid",
+                "k",
+                "--iss",
+                "i",
+                "--aud",
+                "a",
+                "--event",
+                "session-revoked",
+                "--user-email",
+                "u@example.com",
+            ],
+            "okta-ssf: cannot read key /nonexistent/key.pem: No such file or directory (os error 2)\n",
+        ),
+        (
+            vec!["jwks", "--key", "/nonexistent/key.pem", "--kid", "k"],
+            "okta-ssf: cannot read key /nonexistent/key.pem: No such file or directory (os error 2)\n",
+        ),
+    ] {
+        let output = run(okta_ssf(&args));
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert_eq!(stderr(&output), message, "{args:?}");
+        assert_eq!(stdout(&output), "", "{args:?}");
+    }
+    // Conflicting flags: clap's own usage error, also 2.
+    let output = run(okta_ssf(&[
+        "publish",
+        "--domain",
+        "acme.okta.com",
+        "--endpoint",
+        "https://x.example/e",
+        file.path(),
+    ]));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("cannot be used with"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn help_and_version() {
+    for sub in ["publish", "inspect", "sign", "jwks"] {
+        let output = run(okta_ssf(&[sub, "--help"]));
+        assert_eq!(output.status.code(), Some(0), "{sub}");
+        assert!(stdout(&output).contains("Usage: okta-ssf"), "{sub}");
+    }
+    let publish_help = stdout(&run(okta_ssf(&["publish", "--help"])));
+    assert!(publish_help.contains("Exit status:") && publish_help.contains("OKTA_CLIENT_ORGURL"));
+    let output = run(okta_ssf(&["--version"]));
+    assert_eq!(
+        stdout(&output),
+        format!("okta-ssf {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+fn sign_args<'a>(key: &'a str, kid: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "sign",
+        "--key",
+        key,
+        "--kid",
+        kid,
+        "--iss",
+        "https://transmitter.example.com",
+        "--aud",
+        "https://example.okta.com",
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
+#[test]
+fn sign_then_publish_through_a_pipe() {
+    let key = data("rsa-pkcs8.pem").display().to_string();
+    let signed = run(okta_ssf(&sign_args(
+        &key,
+        "vector-rsa-1",
+        &[
+            "--event",
+            "session-revoked",
+            "--user-email",
+            "jane@acme.com",
+            "--reason-admin",
+            "Malware",
+            "--initiating-entity",
+            "policy",
+            "--jti",
+            "pipe-1",
+        ],
+    )));
+    assert_eq!(signed.status.code(), Some(0), "{}", stderr(&signed));
+    let token = stdout(&signed);
+    assert!(token.ends_with('\n') && token.matches('.').count() == 2);
+    let parsed = okta_ssf::check_token(&token).expect("valid");
+    assert_eq!(parsed.jti(), "pipe-1");
+    assert_eq!(parsed.okta_warnings(Some("https://example.okta.com")), []);
+
+    let server = MockServer::start();
+    let mock = server.mock(|when, then| {
+        when.method(POST).path(EVENTS_PATH).body(token.trim_end());
+        then.status(202);
+    });
+    let published = run_with_stdin(
+        okta_ssf(&["publish", "--domain", &server.base_url()]),
+        &token,
+    );
+    assert_eq!(published.status.code(), Some(0), "{}", stderr(&published));
+    assert_eq!(stdout(&published), "accepted pipe-1\n");
+    mock.assert();
+}
+
+#[test]
+fn sign_every_event_type_from_options() {
+    let key = data("ec-p256-sec1.pem").display().to_string();
+    let cases: [&[&str]; 6] = [
+        &[
+            "--event",
+            "session-revoked",
+            "--user-email",
+            "u@example.com",
+            "--current-ip",
+            "203.0.113.9",
+            "--reason-user",
+            "x",
+        ],
+        &[
+            "--event",
+            "device-compliance-change",
+            "--device-id",
+            "d1",
+            "--current-status",
+            "not-compliant",
+            "--previous-status",
+            "compliant",
+            "--reason-admin",
+            "x",
+        ],
+        &[
+            "--event",
+            "device-risk-change",
+            "--device-id",
+            "d1",
+            "--current-level",
+            "high",
+            "--previous-level",
+            "low",
+            "--reason-admin",
+            "x",
+        ],
+        &[
+            "--event",
+            "user-risk-change",
+            "--user-id",
+            "00u1",
+            "--current-level",
+            "medium",
+            "--previous-level",
+            "none",
+            "--reason-admin",
+            "x",
+        ],
+        &[
+            "--event",
+            "ip-change",
+            "--user-email",
+            "u@example.com",
+            "--current-ip-address",
+            "198.51.100.1",
+            "--previous-ip-address",
+            "198.51.100.2",
+            "--reason-admin",
+            "x",
+        ],
+        &[
+            "--event",
+            "identifier-changed",
+            "--user-email",
+            "u@example.com",
+            "--new-value",
+            "v@example.com",
+        ],
+    ];
+    for (extra, event_type) in cases.iter().zip(okta_ssf::EventType::ALL) {
+        let output = run(okta_ssf(&sign_args(&key, "vector-ec-1", extra)));
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{extra:?}: {}",
+            stderr(&output)
+        );
+        let token = okta_ssf::check_token(&stdout(&output)).expect("valid");
+        assert_eq!(token.event_types().collect::<Vec<_>>(), [event_type.uri()]);
+        assert_eq!(
+            token.okta_warnings(Some("https://example.okta.com")),
+            [],
+            "{extra:?}"
+        );
+    }
+}
+
+#[test]
+fn sign_from_an_event_json_file() {
+    let event = TempFile::new(
+        "event.json",
+        r#"{"https://schemas.openid.net/secevent/caep/event-type/credential-change": {"subject": {"user": {"format": "email", "email": "u@example.com"}}, "credential_type": "password"}}"#,
+    );
+    let key = data("ec-p256-pkcs8.pem").display().to_string();
+    let output = run(okta_ssf(&sign_args(
+        &key,
+        "vector-ec-1",
+        &["--event-json", event.path(), "--iat", "1764460800"],
+    )));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let token = okta_ssf::check_token(&stdout(&output)).expect("valid");
+    assert_eq!(token.issued_at(), 1764460800);
+    let uri = "https://schemas.openid.net/secevent/caep/event-type/credential-change";
+    assert_eq!(token.events()[uri]["credential_type"], "password");
+}
+
+#[test]
+fn sign_usage_errors() {
+    let key = data("ec-p256-pkcs8.pem").display().to_string();
+    for (extra, message) in [
+        (
+            &["--event", "device-risk-change", "--device-id", "d"][..],
+            "okta-ssf: --current-level is required for device-risk-change\n",
+        ),
+        (
+            &["--event", "session-revoked"][..],
+            "okta-ssf: give a subject: --user-email, --user-id or --device-id\n",
+        ),
+        (
+            &["--event", "password-reset", "--user-email", "u@example.com"][..],
+            "okta-ssf: unknown event `password-reset`; use one of: session-revoked, device-compliance-change, device-risk-change, user-risk-change, ip-change, identifier-changed\n",
+        ),
+    ] {
+        let output = run(okta_ssf(&sign_args(&key, "k", extra)));
+        assert_eq!(output.status.code(), Some(2), "{extra:?}");
+        assert_eq!(stderr(&output), message);
+    }
+    let output = run(okta_ssf(&sign_args(
+        &key,
+        "k",
+        &[
+            "--event",
+            "user-risk-change",
+            "--user-id",
+            "u",
+            "--current-level",
+            "HIGH",
+            "--previous-level",
+            "low",
+        ],
+    )));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("expected one of: low, medium, high, secure, none"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn jwks_prints_the_public_keys() {
+    let rsa = data("rsa-pkcs1.pem").display().to_string();
+    let ec = data("ec-p256-sec1.pem").display().to_string();
+    let output = run(okta_ssf(&[
+        "jwks",
+        "--key",
+        &rsa,
+        "--kid",
+        "vector-rsa-1",
+        "--key",
+        &ec,
+        "--kid",
+        "vector-ec-1",
+    ]));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let printed: Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    let vectors: Value = serde_json::from_str(&read_data("jwks.json")).expect("jwks.json");
+    for (i, members) in [
+        (0, &["n", "e", "kid", "alg"][..]),
+        (1, &["x", "y", "crv", "kid", "alg"][..]),
+    ] {
+        for m in members {
+            assert_eq!(printed["keys"][i][m], vectors["keys"][i][m], "{m}");
+        }
+    }
+    let output = run(okta_ssf(&[
+        "jwks", "--key", &rsa, "--kid", "a", "--kid", "b",
+    ]));
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr(&output),
+        "okta-ssf: give --key and --kid in pairs (1 keys, 2 kids)\n"
+    );
+}
+
+#[test]
+fn inspect_prints_claims_verdict_and_every_warning() {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("now")
+        .as_secs();
+    let claims = json!({
+        "iss": "https://t.example", "aud": "https://acme-admin.okta.com/", "iat": now + 7200, "jti": "j-lint",
+        "sub": "s", "exp": now + 9000,
+        "events": {
+            "https://schemas.okta.com/secevent/okta/event-type/user-risk-change": {
+                "subject": {}, "event_timestamp": now * 1000, "currentLevel": "HIGH", "current_level": "HIGH",
+                "initiating_entity": "the security team"
+            },
+            "https://example.com/custom": {}
+        }
+    });
+    let file = TempFile::new(
+        "lint.jwt",
+        &format!("{}\n", token_with_claims(&claims.to_string())),
+    );
+    let output = run(okta_ssf(&[
+        "inspect",
+        "--domain",
+        "acme.okta.com",
+        file.path(),
+    ]));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "warnings alone do not fail: {}",
+        stderr(&output)
+    );
+    let text = stdout(&output);
+    assert!(
+        text.starts_with(&format!(
+            "== {}:1\nheader: {{\n  \"alg\": \"RS256\"",
+            file.path()
+        )),
+        "{text}"
+    );
+    assert!(text.contains("\"jti\": \"j-lint\""), "{text}");
+    let expected = [
+        "check: passed",
+        "warning: the token holds 2 events; SSF puts exactly one in each SET",
+        "warning: event type `https://example.com/custom` is not one Okta accepts",
+        "warning: `currentLevel` in the user-risk-change event is camelCase; Okta expects `current_level`",
+        "warning: `previous_level` is missing from the user-risk-change event",
+        "warning: `current_level` in the user-risk-change event is not one of: low, medium, high, secure, none (values are lower case)",
+        "warning: `initiating_entity` in the user-risk-change event is not one of: admin, user, policy, system",
+        "warning: the user-risk-change event has neither `reason_admin` nor `reason_user`",
+        "warning: `event_timestamp` in the user-risk-change event looks like milliseconds; use seconds",
+        "warning: the claim `sub` is present; SSF forbids it in a SET",
+        "warning: the claim `exp` is present; SSF forbids it in a SET",
+        "warning: `iat` is in the future",
+        "warning: `aud` names the `-admin` host; use `https://acme.okta.com`",
+    ];
+    let tail: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("check:"))
+        .collect();
+    assert_eq!(tail, expected);
+}
+
+#[test]
+fn inspect_refused_tokens_exit_1() {
+    let output = run_with_stdin(okta_ssf(&["inspect"]), &read_data("invalid/alg-none.jwt"));
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    assert!(text.contains("\"alg\": \"none\""), "{text}");
+    assert!(
+        text.ends_with(
+            "check: refused: the header's `alg` is `none`; Okta accepts only signed tokens\n"
+        ),
+        "{text}"
+    );
+    let output = run_with_stdin(okta_ssf(&["inspect", "-"]), "not-a-token\n");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout(&output).contains("header: (does not decode)"));
+}
