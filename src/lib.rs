@@ -131,6 +131,10 @@ use serde_json::{Map, Value};
 #[cfg_attr(docsrs, doc(cfg(feature = "sign")))]
 pub mod sign;
 
+#[cfg(feature = "receiver")]
+#[cfg_attr(docsrs, doc(cfg(feature = "receiver")))]
+pub mod receiver;
+
 /// The path of Okta's SET receiver, appended to the org's origin by [`Client::new`].
 pub const OKTA_EVENTS_PATH: &str = "/security/api/v1/security-events";
 

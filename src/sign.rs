@@ -220,6 +220,29 @@ impl SigningKey {
         })
     }
 
+    /// A new P-256 key (ES256) from the system's CSPRNG, held only in memory: for tests and
+    /// demos, such as a local receiver that trusts this key's [`jwk`](SigningKey::jwk).
+    ///
+    /// # Errors
+    ///
+    /// [`SignError::EmptyKeyId`], or [`SignError::Random`] if the system's random number
+    /// generator fails.
+    pub fn generate_p256(kid: &str) -> Result<SigningKey, SignError> {
+        if kid.trim().is_empty() {
+            return Err(SignError::EmptyKeyId);
+        }
+        let rng = SystemRandom::new();
+        let alg = &signature::ECDSA_P256_SHA256_FIXED_SIGNING;
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(alg, &rng).map_err(|_| SignError::Random)?;
+        let key = EcdsaKeyPair::from_pkcs8(alg, pkcs8.as_ref(), &rng)
+            .map_err(|e| SignError::UnsupportedKey(e.to_string()))?;
+        Ok(SigningKey {
+            material: KeyMaterial::Ec(key),
+            kid: kid.trim().to_owned(),
+            rng,
+        })
+    }
+
     /// The key id, as given.
     pub fn kid(&self) -> &str {
         &self.kid
@@ -946,5 +969,18 @@ mod tests {
         }
         assert_eq!(rsa_modulus_bits(&[0x30, 0x01]), None);
         assert_eq!(rsa_modulus_bits(&[]), None);
+    }
+
+    #[test]
+    fn generated_keys_sign_and_differ() {
+        let a = SigningKey::generate_p256("a").expect("key");
+        let b = SigningKey::generate_p256("b").expect("key");
+        assert_eq!(a.algorithm(), Algorithm::Es256);
+        assert_ne!(a.jwk()["x"], b.jwk()["x"]);
+        assert_eq!(a.signature(b"input").expect("signs").len(), 64);
+        assert!(matches!(
+            SigningKey::generate_p256(""),
+            Err(SignError::EmptyKeyId)
+        ));
     }
 }

@@ -1,0 +1,954 @@
+//! An Okta-like SET receiver on your own machine (feature `receiver`).
+//!
+//! It answers `POST /security/api/v1/security-events` the way Okta's contract says: `202` with an
+//! empty body, or `400` with `{"err", "description"}`, after the same checks in the same order:
+//!
+//! 1. `Content-Type` is `application/secevent+jwt`, the body a compact JWS that passes
+//!    [`check_token`](crate::check_token), else `invalid_request`;
+//! 2. the `kid` names a key in the JWKS, else `invalid_key`;
+//! 3. the signature verifies (RS256, ES256), else `authentication_failed`;
+//! 4. `iss` is one of the configured issuers, else `invalid_issuer`;
+//! 5. `aud` names the configured audience, else `invalid_audience`;
+//! 6. the event is one Okta accepts, complete, with allowed values and snake_case names, else
+//!    `invalid_request` with a description in Okta's words;
+//! 7. otherwise `202`; like Okta, a repeated `jti` is answered `202` and dropped.
+//!
+//! Every request is logged as one JSON line (time, verdict, status, `jti`, `iss`, event type
+//! and the decoded event), so a tester sees what Okta would have received. The log holds claim
+//! values by design: it is the tester's own data, shown to the tester.
+//!
+//! It is a plain `std::net` server with a thread per connection, bounded in connections,
+//! header and body sizes, and time.
+//!
+//! ```no_run
+//! use okta_ssf::receiver::{Jwks, Receiver, ReceiverConfig};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let jwks = Jwks::from_json(&std::fs::read_to_string("jwks.json")?)?;
+//! let config = ReceiverConfig::new(jwks, &["https://transmitter.example.com"], "https://acme.okta.com");
+//! let receiver = Receiver::start("127.0.0.1:8935", config)?;
+//! println!("listening on {}", receiver.local_addr());
+//! receiver.wait();
+//! # Ok(())
+//! # }
+//! ```
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::fmt;
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime};
+
+use ring::signature::{self, UnparsedPublicKey};
+use serde_json::{Value, json};
+
+use crate::{ErrorCode, MAX_TOKEN_BYTES, OKTA_EVENTS_PATH, Warning, check_token};
+
+/// The most bytes of request line and headers read: 16 KiB.
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+/// The default most connections served at once: 64. More are answered `503` and closed.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 64;
+/// The default time a connection may take to send a request, and may stay idle: 10 seconds.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// How many `jti`s are remembered to drop repeats: the oldest are forgotten past this.
+pub const REMEMBERED_JTIS: usize = 100_000;
+/// The shortest time between two fetches of a JWKS URL for an unknown `kid`: one minute.
+pub const JWKS_REFETCH_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Why a receiver could not be configured or started.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReceiverError {
+    /// The JWKS is not JSON, or not `{"keys": [...]}`.
+    #[error("the JWKS is not a JSON document with a `keys` array")]
+    JwksNotJson,
+    /// The JWKS holds no RSA or P-256 key with a `kid`.
+    #[error("the JWKS holds no usable key (RSA, or EC on P-256, each with a `kid`)")]
+    JwksEmpty,
+    /// The JWKS URL could not be fetched.
+    #[error("could not fetch the JWKS from its URL")]
+    JwksFetch(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The listening address could not be bound.
+    #[error("could not listen on the given address")]
+    Bind(#[source] io::Error),
+}
+
+/// A public key from a JWKS.
+#[derive(Clone)]
+enum PublicKey {
+    Rsa { n: Vec<u8>, e: Vec<u8> },
+    P256 { point: Vec<u8> },
+}
+
+impl PublicKey {
+    fn verify(&self, alg: &str, message: &[u8], sig: &[u8]) -> bool {
+        match (self, alg) {
+            (PublicKey::Rsa { n, e }, "RS256") => signature::RsaPublicKeyComponents { n, e }
+                .verify(&signature::RSA_PKCS1_2048_8192_SHA256, message, sig)
+                .is_ok(),
+            (PublicKey::P256 { point }, "ES256") => {
+                UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, point)
+                    .verify(message, sig)
+                    .is_ok()
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The keys a receiver verifies signatures with, by `kid`.
+#[derive(Clone, Default)]
+pub struct Jwks {
+    keys: HashMap<String, PublicKey>,
+}
+
+impl fmt::Debug for Jwks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut kids: Vec<_> = self.keys.keys().collect();
+        kids.sort();
+        f.debug_struct("Jwks").field("kids", &kids).finish()
+    }
+}
+
+impl Jwks {
+    /// Reads a JWKS document; keys other than RSA and EC P-256, and keys without `kid`, are
+    /// skipped.
+    ///
+    /// # Errors
+    ///
+    /// [`ReceiverError::JwksNotJson`] or [`ReceiverError::JwksEmpty`].
+    pub fn from_json(text: &str) -> Result<Jwks, ReceiverError> {
+        let doc: Value = serde_json::from_str(text).map_err(|_| ReceiverError::JwksNotJson)?;
+        Jwks::from_value(&doc)
+    }
+
+    /// Like [`from_json`](Jwks::from_json), from a parsed document (such as
+    /// [`sign::jwks`](crate::sign::jwks)).
+    ///
+    /// # Errors
+    ///
+    /// As [`from_json`](Jwks::from_json).
+    pub fn from_value(doc: &Value) -> Result<Jwks, ReceiverError> {
+        let keys = doc
+            .get("keys")
+            .and_then(Value::as_array)
+            .ok_or(ReceiverError::JwksNotJson)?;
+        let mut jwks = Jwks::default();
+        for key in keys {
+            let member = |name: &str| {
+                key.get(name)
+                    .and_then(Value::as_str)
+                    .and_then(|v| crate::base64url_decode(v.as_bytes()))
+            };
+            let Some(kid) = key.get("kid").and_then(Value::as_str) else {
+                continue;
+            };
+            let public = match key.get("kty").and_then(Value::as_str) {
+                Some("RSA") => match (member("n"), member("e")) {
+                    (Some(n), Some(e)) => PublicKey::Rsa { n, e },
+                    _ => continue,
+                },
+                Some("EC") if key.get("crv").and_then(Value::as_str) == Some("P-256") => {
+                    match (member("x"), member("y")) {
+                        (Some(x), Some(y)) if x.len() == 32 && y.len() == 32 => PublicKey::P256 {
+                            point: [&[4u8][..], &x, &y].concat(),
+                        },
+                        _ => continue,
+                    }
+                }
+                _ => continue,
+            };
+            jwks.keys.insert(kid.to_owned(), public);
+        }
+        if jwks.keys.is_empty() {
+            return Err(ReceiverError::JwksEmpty);
+        }
+        Ok(jwks)
+    }
+
+    /// Fetches a JWKS from `url` (HTTPS, or HTTP to a loopback host), with ureq, the bound
+    /// timeouts of this crate and a 1 MiB limit.
+    ///
+    /// # Errors
+    ///
+    /// [`ReceiverError::JwksFetch`], or as [`from_json`](Jwks::from_json).
+    pub fn fetch(url: &str) -> Result<Jwks, ReceiverError> {
+        // The same URL rules as a receiver's: only loopback may be plain HTTP.
+        crate::parse_target(url, crate::TargetMode::Endpoint)
+            .map_err(|e| ReceiverError::JwksFetch(Box::new(e)))?;
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(crate::DEFAULT_TIMEOUT))
+            .timeout_connect(Some(crate::DEFAULT_CONNECT_TIMEOUT))
+            .max_redirects(0)
+            .build()
+            .into();
+        let text = agent
+            .get(url)
+            .header("Accept", "application/json")
+            .call()
+            .and_then(|mut r| {
+                r.body_mut()
+                    .with_config()
+                    .limit(1024 * 1024)
+                    .read_to_string()
+            })
+            .map_err(|e| ReceiverError::JwksFetch(Box::new(e)))?;
+        Jwks::from_json(&text)
+    }
+
+    fn get(&self, kid: &str) -> Option<&PublicKey> {
+        self.keys.get(kid)
+    }
+}
+
+/// Where the receiver's keys come from.
+#[derive(Clone, Debug)]
+enum KeySource {
+    Fixed(Jwks),
+    Url {
+        url: String,
+        cached: Jwks,
+        fetched: Option<Instant>,
+    },
+}
+
+/// What a receiver accepts, and how it treats clients.
+pub struct ReceiverConfig {
+    keys: KeySource,
+    issuers: Vec<String>,
+    audience: String,
+    max_connections: usize,
+    read_timeout: Duration,
+    log: Box<dyn Write + Send>,
+}
+
+impl fmt::Debug for ReceiverConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReceiverConfig")
+            .field("keys", &self.keys)
+            .field("issuers", &self.issuers)
+            .field("audience", &self.audience)
+            .field("max_connections", &self.max_connections)
+            .field("read_timeout", &self.read_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ReceiverConfig {
+    /// A receiver that verifies with `jwks`, accepts the issuers `issuers` (compared byte for
+    /// byte, as Okta does) and the audience `audience` (the org URL, such as
+    /// `https://acme.okta.com`), and logs to standard output.
+    pub fn new(jwks: Jwks, issuers: &[&str], audience: &str) -> ReceiverConfig {
+        ReceiverConfig {
+            keys: KeySource::Fixed(jwks),
+            issuers: issuers.iter().map(|i| (*i).to_owned()).collect(),
+            audience: audience.to_owned(),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            read_timeout: DEFAULT_READ_TIMEOUT,
+            log: Box::new(io::stdout()),
+        }
+    }
+
+    /// Like [`new`](ReceiverConfig::new), with the JWKS fetched from `url` now, and again (at
+    /// most once per [`JWKS_REFETCH_INTERVAL`]) when a token names a `kid` it lacks.
+    ///
+    /// # Errors
+    ///
+    /// As [`Jwks::fetch`].
+    pub fn with_jwks_url(
+        url: &str,
+        issuers: &[&str],
+        audience: &str,
+    ) -> Result<ReceiverConfig, ReceiverError> {
+        let cached = Jwks::fetch(url)?;
+        let mut config = ReceiverConfig::new(Jwks::default(), issuers, audience);
+        config.keys = KeySource::Url {
+            url: url.to_owned(),
+            cached,
+            fetched: Some(Instant::now()),
+        };
+        Ok(config)
+    }
+
+    /// Where the JSON log lines go.
+    ///
+    /// Defaults to standard output.
+    pub fn log(mut self, writer: Box<dyn Write + Send>) -> ReceiverConfig {
+        self.log = writer;
+        self
+    }
+
+    /// The most connections served at once; more are answered `503` and closed.
+    ///
+    /// Defaults to [`DEFAULT_MAX_CONNECTIONS`] (64).
+    pub fn max_connections(mut self, n: usize) -> ReceiverConfig {
+        self.max_connections = n.max(1);
+        self
+    }
+
+    /// How long a client may take to send a request, and how long a kept-alive connection may
+    /// stay idle.
+    ///
+    /// Defaults to [`DEFAULT_READ_TIMEOUT`] (10 seconds).
+    pub fn read_timeout(mut self, timeout: Duration) -> ReceiverConfig {
+        self.read_timeout = timeout;
+        self
+    }
+}
+
+/// What the receiver decided about one request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    status: u16,
+    code: Option<ErrorCode>,
+    description: Option<String>,
+    duplicate: bool,
+    jti: Option<String>,
+    iss: Option<String>,
+    event_type: Option<String>,
+    event: Option<Value>,
+}
+
+impl Verdict {
+    /// `202` or `400`.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The error code of a `400`.
+    pub fn code(&self) -> Option<&ErrorCode> {
+        self.code.as_ref()
+    }
+
+    /// The description of a `400`.
+    pub fn description(&self) -> Option<&str> {
+        self.description.as_deref()
+    }
+
+    /// Whether an accepted token repeated a `jti` seen before (and was dropped).
+    pub fn is_duplicate(&self) -> bool {
+        self.duplicate
+    }
+
+    fn refuse(code: ErrorCode, description: impl Into<String>) -> Verdict {
+        Verdict {
+            status: 400,
+            code: Some(code),
+            description: Some(description.into()),
+            duplicate: false,
+            jti: None,
+            iss: None,
+            event_type: None,
+            event: None,
+        }
+    }
+
+    fn name(&self) -> &str {
+        match (&self.code, self.duplicate) {
+            (Some(code), _) => code.as_str(),
+            (None, true) => "duplicate",
+            (None, false) => "accepted",
+        }
+    }
+}
+
+struct State {
+    keys: Mutex<KeySource>,
+    issuers: Vec<String>,
+    audience: String,
+    seen: Mutex<(HashSet<String>, VecDeque<String>)>,
+    log: Mutex<Box<dyn Write + Send>>,
+    read_timeout: Duration,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A thread that panicked while holding a lock left consistent data behind (each critical
+    // section is a single insert or write), so a poisoned lock is used as it is.
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl State {
+    fn key(&self, kid: &str) -> Option<PublicKey> {
+        let mut keys = lock(&self.keys);
+        match &mut *keys {
+            KeySource::Fixed(jwks) => jwks.get(kid).cloned(),
+            KeySource::Url {
+                url,
+                cached,
+                fetched,
+            } => {
+                if let Some(key) = cached.get(kid) {
+                    return Some(key.clone());
+                }
+                if fetched.is_some_and(|at| at.elapsed() < JWKS_REFETCH_INTERVAL) {
+                    return None;
+                }
+                *fetched = Some(Instant::now());
+                if let Ok(fresh) = Jwks::fetch(url) {
+                    *cached = fresh;
+                }
+                cached.get(kid).cloned()
+            }
+        }
+    }
+
+    /// The verdict on one request: its `Content-Type` and body.
+    fn judge(&self, content_type: Option<&str>, body: &[u8]) -> Verdict {
+        let media_type = content_type.map(|c| c.split(';').next().unwrap_or_default().trim());
+        if !media_type.is_some_and(|m| m.eq_ignore_ascii_case(crate::SECEVENT_JWT)) {
+            return Verdict::refuse(
+                ErrorCode::InvalidRequest,
+                "Content-Type must be application/secevent+jwt",
+            );
+        }
+        let Ok(text) = std::str::from_utf8(body) else {
+            return Verdict::refuse(
+                ErrorCode::InvalidRequest,
+                "The request body is not a security event token",
+            );
+        };
+        let token = match check_token(text) {
+            Ok(token) => token,
+            Err(e) => {
+                return Verdict::refuse(
+                    ErrorCode::InvalidRequest,
+                    format!("Invalid security event token: {e}"),
+                );
+            }
+        };
+        let Some(key) = self.key(token.kid()) else {
+            return Verdict::refuse(
+                ErrorCode::InvalidKey,
+                format!("No key found for kid={}", crate::bounded_text(token.kid())),
+            );
+        };
+        let trimmed = text.trim_matches(|c: char| c.is_ascii_whitespace());
+        let (signing_input, sig) = trimmed.rsplit_once('.').unwrap_or_default();
+        let sig = crate::base64url_decode(sig.as_bytes()).unwrap_or_default();
+        if !key.verify(token.alg(), signing_input.as_bytes(), &sig) {
+            return Verdict::refuse(
+                ErrorCode::AuthenticationFailed,
+                format!(
+                    "Could not verify message signature, Verification failed for kid={}",
+                    crate::bounded_text(token.kid())
+                ),
+            );
+        }
+        let mut verdict = Verdict {
+            status: 202,
+            code: None,
+            description: None,
+            duplicate: false,
+            jti: Some(token.jti().to_owned()),
+            iss: Some(token.issuer().to_owned()),
+            event_type: token.event_types().next().map(str::to_owned),
+            event: token.events().values().next().cloned(),
+        };
+        let refuse = |mut v: Verdict, code, description: String| {
+            v.status = 400;
+            v.code = Some(code);
+            v.description = Some(description);
+            v
+        };
+        if !self.issuers.iter().any(|i| i == token.issuer()) {
+            return refuse(verdict, ErrorCode::InvalidIssuer, "Invalid issuer".into());
+        }
+        if !token.audiences().any(|a| a == self.audience) {
+            return refuse(
+                verdict,
+                ErrorCode::InvalidAudience,
+                "Invalid audience".into(),
+            );
+        }
+        if let Some(description) = token
+            .okta_warnings_at(None, 0)
+            .iter()
+            .find_map(okta_description)
+        {
+            return refuse(verdict, ErrorCode::InvalidRequest, description);
+        }
+        let mut seen = lock(&self.seen);
+        let (set, order) = &mut *seen;
+        if !set.insert(token.jti().to_owned()) {
+            verdict.duplicate = true;
+        } else {
+            order.push_back(token.jti().to_owned());
+            if order.len() > REMEMBERED_JTIS {
+                if let Some(old) = order.pop_front() {
+                    set.remove(&old);
+                }
+            }
+        }
+        verdict
+    }
+
+    fn log(&self, verdict: &Verdict) {
+        let line = json!({
+            "time": rfc3339(SystemTime::now()),
+            "verdict": verdict.name(),
+            "status": verdict.status,
+            "description": verdict.description,
+            "jti": verdict.jti,
+            "iss": verdict.iss,
+            "event_type": verdict.event_type,
+            "event": verdict.event,
+        });
+        let mut log = lock(&self.log);
+        // A log that cannot be written must not take the receiver down.
+        let _ = writeln!(log, "{line}").and_then(|()| log.flush());
+    }
+}
+
+/// The description Okta gives for an event it refuses, or `None` for warnings Okta accepts.
+fn okta_description(warning: &Warning) -> Option<String> {
+    const PREFIX: &str = "Failed claim validation in security event token.";
+    let path = |event_type: &str, member: &str| {
+        format!(
+            "events.{}.{}",
+            okta_event_name(event_type),
+            camel_case(member)
+        )
+    };
+    match warning {
+        Warning::UnknownEventType(_) => Some(format!("{PREFIX} 'events': Unsupported event type")),
+        Warning::MissingMember { event_type, member } => Some(format!(
+            "{PREFIX} '{}': The field cannot be left blank",
+            path(event_type, member)
+        )),
+        Warning::ValueNotAllowed {
+            event_type, member, ..
+        } => Some(format!(
+            "{PREFIX} '{}': Not one of the allowed values",
+            path(event_type, member)
+        )),
+        Warning::CamelCase {
+            event_type, member, ..
+        } => Some(format!(
+            "{PREFIX} 'events.{}.{member}': Unrecognized field",
+            okta_event_name(event_type)
+        )),
+        _ => None,
+    }
+}
+
+/// Okta's internal name for an event type, as its descriptions print it. The compliance event's
+/// is the one Okta's spec shows; the others follow the same pattern.
+fn okta_event_name(short_name: &str) -> String {
+    match short_name {
+        "device-compliance-change" => "mediationDeviceComplianceChangeEvent".to_owned(),
+        other => format!("{}Event", camel_case(&other.replace('-', "_"))),
+    }
+}
+
+/// `previous_status` → `previousStatus`, as Okta names fields in its descriptions.
+fn camel_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = false;
+    for c in name.chars() {
+        if c == '_' || c == '-' {
+            upper = true;
+        } else if upper {
+            out.push(c.to_ascii_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `2026-11-30T03:20:00Z`.
+fn rfc3339(at: SystemTime) -> String {
+    let secs = at
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let days = secs / 86_400;
+    let (h, m, s) = (secs % 86_400 / 3600, secs % 3600 / 60, secs % 60);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{h:02}:{m:02}:{s:02}Z")
+}
+
+/// A running receiver. Dropping it (or [`shutdown`](Receiver::shutdown)) stops it and waits for
+/// the connections in flight.
+pub struct Receiver {
+    addr: SocketAddr,
+    state: Arc<State>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for Receiver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Receiver")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Receiver {
+    /// Binds `addr` (such as `127.0.0.1:8935`, or port 0 for any free port) and serves in
+    /// background threads.
+    ///
+    /// # Errors
+    ///
+    /// [`ReceiverError::Bind`] when the address cannot be bound.
+    pub fn start(
+        addr: impl ToSocketAddrs,
+        config: ReceiverConfig,
+    ) -> Result<Receiver, ReceiverError> {
+        let listener = TcpListener::bind(addr).map_err(ReceiverError::Bind)?;
+        let addr = listener.local_addr().map_err(ReceiverError::Bind)?;
+        let state = Arc::new(State {
+            keys: Mutex::new(config.keys),
+            issuers: config.issuers,
+            audience: config.audience,
+            seen: Mutex::new((HashSet::new(), VecDeque::new())),
+            log: Mutex::new(config.log),
+            read_timeout: config.read_timeout,
+        });
+        let stop = Arc::new(AtomicBool::new(false));
+        let (state2, stop2) = (state.clone(), stop.clone());
+        let max = config.max_connections;
+        let thread = std::thread::Builder::new()
+            .name("okta-ssf-receiver".into())
+            .spawn(move || accept_loop(&listener, &state2, &stop2, max))
+            .map_err(ReceiverError::Bind)?;
+        Ok(Receiver {
+            addr,
+            state,
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// The address it listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The origin to give [`Client::new`](crate::Client::new), such as
+    /// `http://127.0.0.1:8935`.
+    pub fn origin(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The verdict the receiver would give a request with this `Content-Type` and body,
+    /// without a network (repeated `jti`s are remembered as if it had been sent).
+    pub fn judge(&self, content_type: Option<&str>, body: &[u8]) -> Verdict {
+        self.state.judge(content_type, body)
+    }
+
+    /// Blocks until the receiver stops (it runs until the process ends or another thread
+    /// shuts it down).
+    pub fn wait(mut self) {
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+
+    /// A handle that stops the receiver from another thread (a Ctrl-C handler, say).
+    pub fn stopper(&self) -> impl Fn() + Send + Sync + 'static {
+        let (stop, addr) = (self.stop.clone(), self.addr);
+        move || {
+            stop.store(true, Ordering::SeqCst);
+            // Wake the accept loop.
+            let _ = TcpStream::connect_timeout(&addr, Duration::from_secs(1));
+        }
+    }
+
+    /// Stops accepting, and waits for the connections in flight to finish.
+    pub fn shutdown(self) {
+        drop(self);
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        (self.stopper())();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn accept_loop(listener: &TcpListener, state: &Arc<State>, stop: &Arc<AtomicBool>, max: usize) {
+    let active = Arc::new(AtomicUsize::new(0));
+    // A handle on every open connection, to end idle kept-alive ones at shutdown.
+    let open: Arc<Mutex<HashMap<usize, TcpStream>>> = Arc::default();
+    let mut workers: Vec<JoinHandle<()>> = Vec::new();
+    for (id, stream) in listener.incoming().enumerate() {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        workers.retain(|w| !w.is_finished());
+        let Ok(mut stream) = stream else { continue };
+        if active.load(Ordering::SeqCst) >= max {
+            let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
+            let _ = stream.write_all(b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+            continue;
+        }
+        active.fetch_add(1, Ordering::SeqCst);
+        if let Ok(handle) = stream.try_clone() {
+            lock(&open).insert(id, handle);
+        }
+        let (state, stop, done, registry) =
+            (state.clone(), stop.clone(), active.clone(), open.clone());
+        let spawned = std::thread::Builder::new()
+            .name("okta-ssf-connection".into())
+            .spawn(move || {
+                serve_connection(stream, &state, &stop);
+                lock(&registry).remove(&id);
+                done.fetch_sub(1, Ordering::SeqCst);
+            });
+        match spawned {
+            Ok(handle) => workers.push(handle),
+            // Out of threads: the connection was dropped with the closure.
+            Err(_) => {
+                lock(&open).remove(&id);
+                active.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+    }
+    for stream in lock(&open).values() {
+        let _ = stream.shutdown(std::net::Shutdown::Both);
+    }
+    for w in workers {
+        let _ = w.join();
+    }
+}
+
+struct Request {
+    method: String,
+    path: String,
+    content_type: Option<String>,
+    content_length: Option<usize>,
+    chunked: bool,
+    close: bool,
+}
+
+enum ReadError {
+    /// The peer closed or went quiet: drop the connection without a word.
+    Gone,
+    /// Answer with this status, then close.
+    Answer(u16, &'static str),
+}
+
+fn read_head(reader: &mut BufReader<TcpStream>) -> Result<Request, ReadError> {
+    let mut head = Vec::with_capacity(1024);
+    loop {
+        let before = head.len();
+        let n = reader
+            .by_ref()
+            .take((MAX_HEADER_BYTES + 1 - head.len()) as u64)
+            .read_until(b'\n', &mut head)
+            .map_err(|_| ReadError::Gone)?;
+        if n == 0 {
+            return Err(ReadError::Gone);
+        }
+        if head.len() > MAX_HEADER_BYTES {
+            return Err(ReadError::Answer(431, "Request Header Fields Too Large"));
+        }
+        let line = &head[before..];
+        if (line == b"\r\n" || line == b"\n") && before > 0 {
+            break;
+        }
+        if (line == b"\r\n" || line == b"\n") && before == 0 {
+            // Tolerate blank lines before a request line (RFC 9112 §2.2).
+            head.clear();
+        }
+    }
+    let mut headers = [httparse::EMPTY_HEADER; 64];
+    let mut parsed = httparse::Request::new(&mut headers);
+    match parsed.parse(&head) {
+        Ok(httparse::Status::Complete(_)) => {}
+        _ => return Err(ReadError::Answer(400, "Bad Request")),
+    }
+    let header = |name: &str| {
+        parsed
+            .headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .and_then(|h| std::str::from_utf8(h.value).ok())
+            .map(str::trim)
+    };
+    let content_length = match header("content-length") {
+        Some(v) => Some(
+            v.parse::<usize>()
+                .map_err(|_| ReadError::Answer(400, "Bad Request"))?,
+        ),
+        None => None,
+    };
+    let chunked = header("transfer-encoding").is_some_and(|v| !v.eq_ignore_ascii_case("identity"));
+    let close = header("connection").is_some_and(|v| v.eq_ignore_ascii_case("close"))
+        || parsed.version == Some(0);
+    Ok(Request {
+        method: parsed.method.unwrap_or_default().to_owned(),
+        path: parsed
+            .path
+            .unwrap_or_default()
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+        content_type: header("content-type").map(str::to_owned),
+        content_length,
+        chunked,
+        close,
+    })
+}
+
+fn respond(
+    stream: &mut TcpStream,
+    status: u16,
+    reason: &str,
+    extra: &str,
+    body: &[u8],
+    close: bool,
+) -> io::Result<()> {
+    let connection = if close { "connection: close\r\n" } else { "" };
+    let head = format!(
+        "HTTP/1.1 {status} {reason}\r\ncontent-length: {}\r\n{extra}{connection}\r\n",
+        body.len()
+    );
+    let mut out = head.into_bytes();
+    out.extend_from_slice(body);
+    stream.write_all(&out)
+}
+
+fn serve_connection(stream: TcpStream, state: &State, stop: &AtomicBool) {
+    let _ = stream.set_read_timeout(Some(state.read_timeout));
+    let _ = stream.set_write_timeout(Some(state.read_timeout));
+    let _ = stream.set_nodelay(true);
+    let Ok(mut writer) = stream.try_clone() else {
+        return;
+    };
+    let mut reader = BufReader::new(stream);
+    while !stop.load(Ordering::SeqCst) {
+        let request = match read_head(&mut reader) {
+            Ok(request) => request,
+            Err(ReadError::Gone) => return,
+            Err(ReadError::Answer(status, reason)) => {
+                let _ = respond(&mut writer, status, reason, "", b"", true);
+                return;
+            }
+        };
+        if request.chunked {
+            let _ = respond(&mut writer, 411, "Length Required", "", b"", true);
+            return;
+        }
+        let length = request.content_length.unwrap_or(0);
+        if length > MAX_TOKEN_BYTES {
+            let _ = respond(&mut writer, 413, "Content Too Large", "", b"", true);
+            return;
+        }
+        let mut body = vec![0; length];
+        if reader.read_exact(&mut body).is_err() {
+            // The client stopped halfway: nothing to answer.
+            return;
+        }
+        let result = if request.path != OKTA_EVENTS_PATH {
+            respond(&mut writer, 404, "Not Found", "", b"", request.close)
+        } else if request.method != "POST" {
+            respond(
+                &mut writer,
+                405,
+                "Method Not Allowed",
+                "allow: POST\r\n",
+                b"",
+                request.close,
+            )
+        } else {
+            let verdict = state.judge(request.content_type.as_deref(), &body);
+            state.log(&verdict);
+            if verdict.status == 202 {
+                respond(&mut writer, 202, "Accepted", "", b"", request.close)
+            } else {
+                let body = json!({
+                    "err": verdict.code.as_ref().map(ErrorCode::as_str),
+                    "description": verdict.description,
+                })
+                .to_string();
+                let extra = "content-type: application/json\r\ncontent-language: en-US\r\n";
+                respond(
+                    &mut writer,
+                    400,
+                    "Bad Request",
+                    extra,
+                    body.as_bytes(),
+                    request.close,
+                )
+            }
+        };
+        if result.is_err() || request.close {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn okta_style_names() {
+        assert_eq!(camel_case("previous_status"), "previousStatus");
+        assert_eq!(
+            okta_event_name("device-compliance-change"),
+            "mediationDeviceComplianceChangeEvent"
+        );
+        assert_eq!(okta_event_name("user-risk-change"), "userRiskChangeEvent");
+        let w = Warning::MissingMember {
+            event_type: "device-compliance-change",
+            member: "previous_status",
+        };
+        assert_eq!(
+            okta_description(&w).as_deref(),
+            Some(
+                "Failed claim validation in security event token. 'events.mediationDeviceComplianceChangeEvent.previousStatus': The field cannot be left blank"
+            )
+        );
+        assert_eq!(okta_description(&Warning::IssuedLongAgo), None);
+    }
+
+    #[test]
+    fn timestamps() {
+        assert_eq!(rfc3339(SystemTime::UNIX_EPOCH), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            rfc3339(SystemTime::UNIX_EPOCH + Duration::from_secs(1_764_460_800)),
+            "2025-11-30T00:00:00Z"
+        );
+        assert_eq!(
+            rfc3339(SystemTime::UNIX_EPOCH + Duration::from_secs(951_782_400 + 3661)),
+            "2000-02-29T01:01:01Z"
+        );
+    }
+
+    #[test]
+    fn jwks_parsing() {
+        assert!(matches!(
+            Jwks::from_json("nope"),
+            Err(ReceiverError::JwksNotJson)
+        ));
+        assert!(matches!(
+            Jwks::from_json(r#"{"keys": [{"kty": "oct", "kid": "k", "k": "AA"}]}"#),
+            Err(ReceiverError::JwksEmpty)
+        ));
+        let jwks = Jwks::from_json(include_str!("../tests/data/jwks.json")).expect("vectors");
+        assert_eq!(
+            format!("{jwks:?}"),
+            r#"Jwks { kids: ["vector-ec-1", "vector-rsa-1"] }"#
+        );
+    }
+}
