@@ -265,10 +265,11 @@ impl ReceiverConfig {
     ) -> Result<ReceiverConfig, ReceiverError> {
         let cached = Jwks::fetch(url)?;
         let mut config = ReceiverConfig::new(Jwks::default(), issuers, audience);
+        // `fetched` limits refetches for unknown kids; the first fetch does not count.
         config.keys = KeySource::Url {
             url: url.to_owned(),
             cached,
-            fetched: Some(Instant::now()),
+            fetched: None,
         };
         Ok(config)
     }

@@ -322,7 +322,7 @@ fn configuration_errors_exit_2_with_one_line() {
 
 #[test]
 fn help_and_version() {
-    for sub in ["publish", "inspect", "sign", "jwks"] {
+    for sub in ["publish", "inspect", "sign", "jwks", "serve", "demo"] {
         let output = run(okta_ssf(&[sub, "--help"]));
         assert_eq!(output.status.code(), Some(0), "{sub}");
         assert!(stdout(&output).contains("Usage: okta-ssf"), "{sub}");
@@ -658,4 +658,155 @@ fn inspect_refused_tokens_exit_1() {
     let output = run_with_stdin(okta_ssf(&["inspect", "-"]), "not-a-token\n");
     assert_eq!(output.status.code(), Some(1));
     assert!(stdout(&output).contains("header: (does not decode)"));
+}
+
+#[test]
+fn demo_runs_end_to_end() {
+    let output = run(okta_ssf(&["demo"]));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    let text = stdout(&output);
+    let outcomes: Vec<&str> = text.lines().filter(|l| !l.starts_with('{')).collect();
+    assert_eq!(outcomes.len(), 8, "{text}");
+    assert!(
+        outcomes[..6].iter().all(|l| l.starts_with("accepted ")),
+        "{text}"
+    );
+    assert!(
+        outcomes[6].starts_with("rejected ")
+            && outcomes[6].ends_with(" invalid_audience: Invalid audience"),
+        "{text}"
+    );
+    assert!(
+        outcomes[7].contains(" authentication_failed: Could not verify message signature"),
+        "{text}"
+    );
+    let logged: Vec<Value> = text
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).expect("log line"))
+        .collect();
+    assert_eq!(logged.len(), 8);
+    assert!(
+        stderr(&output).ends_with("okta-ssf demo: 8 of 8 outcomes as expected\n"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn serve_answers_a_transmitter_and_stops_on_ctrl_c() {
+    use std::io::BufRead;
+    let log = TempFile::new("serve.log", "");
+    let mut child = okta_ssf(&[
+        "serve",
+        "--jwks",
+        &data("jwks.json").display().to_string(),
+        "--iss",
+        "https://transmitter.example.com",
+        "--aud",
+        "https://example.okta.com",
+        "--listen",
+        "127.0.0.1:0",
+        "--log",
+        log.path(),
+    ])
+    .stdin(Stdio::null())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("spawn serve");
+    let mut stderr_lines = std::io::BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let first = stderr_lines.next().expect("a line").expect("utf-8");
+    let origin = first
+        .strip_prefix("okta-ssf: listening on ")
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("unexpected first line: {first}"))
+        .to_owned();
+
+    let published = run(okta_ssf(&[
+        "publish",
+        "--domain",
+        &origin,
+        &data("valid/session-revoked-rs256.jwt")
+            .display()
+            .to_string(),
+    ]));
+    assert_eq!(
+        stdout(&published),
+        "accepted vector-jti-1\n",
+        "{}",
+        stderr(&published)
+    );
+    let second = run(okta_ssf(&[
+        "publish",
+        "--domain",
+        &origin,
+        &data("valid/session-revoked-es256-c-jose.jwt")
+            .display()
+            .to_string(),
+    ]));
+    assert_eq!(stdout(&second), "accepted vector-jti-6\n");
+
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(interrupted.success());
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(0), "stops cleanly on Ctrl-C");
+    assert_eq!(
+        stderr_lines.next().map(|l| l.expect("utf-8")).as_deref(),
+        Some("okta-ssf: stopped")
+    );
+    let lines: Vec<Value> = std::fs::read_to_string(&log.0)
+        .expect("log")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(
+        (&lines[0]["jti"], &lines[0]["verdict"]),
+        (&json!("vector-jti-1"), &json!("accepted"))
+    );
+}
+
+#[test]
+fn serve_configuration_errors_exit_2() {
+    let output = run(okta_ssf(&[
+        "serve",
+        "--jwks",
+        "/nonexistent/jwks.json",
+        "--iss",
+        "i",
+        "--aud",
+        "a",
+    ]));
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr(&output),
+        "okta-ssf: cannot read /nonexistent/jwks.json: No such file or directory (os error 2)\n"
+    );
+    let jwks = TempFile::new("empty-jwks.json", r#"{"keys": []}"#);
+    let output = run(okta_ssf(&[
+        "serve",
+        "--jwks",
+        jwks.path(),
+        "--iss",
+        "i",
+        "--aud",
+        "a",
+    ]));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output)
+            .ends_with("the JWKS holds no usable key (RSA, or EC on P-256, each with a `kid`)\n"),
+        "{}",
+        stderr(&output)
+    );
 }

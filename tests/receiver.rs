@@ -546,3 +546,43 @@ fn eight_clients_publishing_a_thousand_tokens_each() {
     );
     assert_eq!(log.lines().len(), 8000);
 }
+
+#[test]
+fn a_jwks_url_is_fetched_cached_and_refetched_for_an_unknown_kid_at_most_once_a_minute() {
+    use httpmock::prelude::*;
+    let server = MockServer::start();
+    let jwks_mock = server.mock(|when, then| {
+        when.method(GET).path("/jwks.json");
+        then.status(200)
+            .header("content-type", "application/json")
+            .body(read_data("jwks.json"));
+    });
+    let config = ReceiverConfig::with_jwks_url(&server.url("/jwks.json"), &[ISS], AUD)
+        .expect("fetched")
+        .log(Box::new(Log::default()));
+    let receiver = Receiver::start("127.0.0.1:0", config).expect("start");
+    jwks_mock.assert_calls(1);
+    let client = raw_client(&receiver);
+    for name in [
+        "valid/session-revoked-rs256.jwt",
+        "valid/device-risk-change-es256.jwt",
+    ] {
+        assert_eq!(
+            client.publish(&read_data(name)).expect("answered"),
+            Status::Accepted
+        );
+    }
+    jwks_mock.assert_calls(1); // cached
+    let stranger = SigningKey::generate_p256("rotated-key").expect("key");
+    for _ in 0..3 {
+        let token = SetBuilder::new(ISS, AUD)
+            .event(session_revoked())
+            .sign(&stranger)
+            .expect("signed");
+        assert_eq!(
+            rejection(client.publish(&token).expect("answered")).0,
+            ErrorCode::InvalidKey
+        );
+    }
+    jwks_mock.assert_calls(2); // one refetch for the unknown kid, then not again within a minute
+}

@@ -5,6 +5,7 @@
 mod input;
 mod inspect;
 mod publish;
+mod serve;
 mod sign;
 
 use std::process::ExitCode;
@@ -30,6 +31,8 @@ enum Command {
     Inspect(inspect::Args),
     Sign(Box<sign::SignArgs>),
     Jwks(sign::JwksArgs),
+    Serve(serve::ServeArgs),
+    Demo(serve::DemoArgs),
 }
 
 /// What went wrong before any verdict: a usage or configuration error (exit 2).
@@ -48,6 +51,8 @@ fn main() -> ExitCode {
         Command::Inspect(args) => inspect::run(args),
         Command::Sign(args) => sign::sign(*args),
         Command::Jwks(args) => sign::jwks(args),
+        Command::Serve(args) => serve::serve(args),
+        Command::Demo(args) => serve::demo(args),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

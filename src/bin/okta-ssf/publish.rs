@@ -43,7 +43,7 @@ pub(crate) struct Args {
 }
 
 #[derive(Default)]
-struct Counts {
+pub(crate) struct Counts {
     accepted: usize,
     rejected: usize,
     failed: usize,
@@ -109,7 +109,11 @@ pub(crate) fn run(args: Args) -> Result<bool, Usage> {
 
 /// Checks and (unless `client` is `None`, a dry run) publishes one token; the record of what
 /// happened, with the JSON keys of `--json`.
-fn outcome(client: Option<&Client>, line: &Line, counts: &mut Counts) -> Map<String, Value> {
+pub(crate) fn outcome(
+    client: Option<&Client>,
+    line: &Line,
+    counts: &mut Counts,
+) -> Map<String, Value> {
     let mut record = Map::new();
     let parsed = match check_token(&line.token) {
         Ok(parsed) => parsed,
@@ -169,7 +173,7 @@ fn outcome(client: Option<&Client>, line: &Line, counts: &mut Counts) -> Map<Str
     record
 }
 
-fn text_line(record: &Map<String, Value>) -> String {
+pub(crate) fn text_line(record: &Map<String, Value>) -> String {
     let field = |key: &str| record.get(key).and_then(Value::as_str).unwrap_or_default();
     match field("status") {
         "accepted" => format!("accepted {}", field("jti")),

@@ -1,0 +1,171 @@
+//! `okta-ssf serve` and `okta-ssf demo`.
+
+use std::path::PathBuf;
+
+use okta_ssf::receiver::{Jwks, Receiver, ReceiverConfig};
+use okta_ssf::sign::{
+    ComplianceStatus, Event, InitiatingEntity, RiskLevel, SetBuilder, SigningKey, Subject, jwks,
+};
+use okta_ssf::{Client, ClientBuilder, RetryPolicy, TokenCheck};
+
+use crate::Usage;
+use crate::input::Line;
+use crate::publish::{Counts, outcome, text_line};
+
+/// Run an Okta-like receiver on this machine, to test a transmitter without an Okta org.
+///
+/// Serves `POST /security/api/v1/security-events` and answers as Okta's contract says: 202, or
+/// 400 with `{"err", "description"}`. Each request is logged as one JSON line. Ctrl-C stops it.
+#[derive(clap::Args)]
+pub(crate) struct ServeArgs {
+    /// The JWKS that verifies the tokens: a file, or an http(s) URL (fetched again, at most once
+    /// a minute, when a token names an unknown kid).
+    #[arg(long, value_name = "FILE_OR_URL")]
+    jwks: String,
+    /// An accepted issuer, byte for byte (repeat for more).
+    #[arg(long, required = true)]
+    iss: Vec<String>,
+    /// The audience tokens must name: the org URL, such as `https://acme.okta.com`.
+    #[arg(long)]
+    aud: String,
+    /// The address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8935")]
+    listen: String,
+    /// Append the JSON log lines to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    log: Option<PathBuf>,
+}
+
+pub(crate) fn serve(args: ServeArgs) -> Result<bool, Usage> {
+    let issuers: Vec<&str> = args.iss.iter().map(String::as_str).collect();
+    let config = if args.jwks.starts_with("http://") || args.jwks.starts_with("https://") {
+        ReceiverConfig::with_jwks_url(&args.jwks, &issuers, &args.aud)
+            .map_err(|e| Usage(crate::chain(&e)))?
+    } else {
+        let text = std::fs::read_to_string(&args.jwks)
+            .map_err(|e| Usage(format!("cannot read {}: {e}", args.jwks)))?;
+        let jwks = Jwks::from_json(&text).map_err(|e| Usage(format!("{}: {e}", args.jwks)))?;
+        ReceiverConfig::new(jwks, &issuers, &args.aud)
+    };
+    let config = match &args.log {
+        Some(path) => {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| Usage(format!("cannot open {}: {e}", path.display())))?;
+            config.log(Box::new(file))
+        }
+        None => config,
+    };
+    let receiver = Receiver::start(args.listen.as_str(), config)
+        .map_err(|e| Usage(format!("{}: {}", args.listen, crate::chain(&e))))?;
+    eprintln!(
+        "okta-ssf: listening on {} (POST /security/api/v1/security-events); Ctrl-C stops",
+        receiver.origin()
+    );
+    let stop = receiver.stopper();
+    ctrlc::set_handler(stop).map_err(|e| Usage(format!("cannot handle Ctrl-C: {e}")))?;
+    receiver.wait();
+    eprintln!("okta-ssf: stopped");
+    Ok(true)
+}
+
+/// Sign and publish one event of each of Okta's six types to a local receiver, with nothing
+/// to set up: an in-memory key, a receiver on a free loopback port, and two tokens it must
+/// refuse (a wrong audience, another key).
+///
+/// Prints each outcome as `publish` does, with the receiver's log lines. Exit 0 when every
+/// outcome is the expected one.
+#[derive(clap::Args)]
+pub(crate) struct DemoArgs {}
+
+const DEMO_ISS: &str = "https://transmitter.demo.example";
+const DEMO_AUD: &str = "https://demo.okta.com";
+
+pub(crate) fn demo(_args: DemoArgs) -> Result<bool, Usage> {
+    let key = SigningKey::generate_p256("demo-key")?;
+    let impostor = SigningKey::generate_p256("demo-key")?;
+    let config = ReceiverConfig::new(Jwks::from_value(&jwks(&[&key]))?, &[DEMO_ISS], DEMO_AUD);
+    let receiver = Receiver::start("127.0.0.1:0", config)?;
+    eprintln!(
+        "okta-ssf demo: a receiver on {} trusts key `demo-key` for issuer {DEMO_ISS}",
+        receiver.origin()
+    );
+    // The receiver judges; the client sends every token, even the bad ones, once.
+    let client: Client = ClientBuilder::new(&receiver.origin())
+        .token_check(TokenCheck::Skip)
+        .retry(RetryPolicy::never())
+        .build()?;
+
+    let user = || Subject::user_email("jane.doe@example.com");
+    let events = [
+        Event::session_revoked(user())
+            .initiating_entity(InitiatingEntity::Policy)
+            .reason_admin("Malware detected on the device"),
+        Event::device_compliance_change(
+            Subject::device("laptop-0042"),
+            ComplianceStatus::NotCompliant,
+            ComplianceStatus::Compliant,
+        )
+        .reason_admin("Disk encryption turned off"),
+        Event::device_risk_change(
+            Subject::device("laptop-0042"),
+            RiskLevel::High,
+            RiskLevel::Low,
+        )
+        .reason_admin("Endpoint agent raised the risk"),
+        Event::user_risk_change(user(), RiskLevel::High, RiskLevel::Medium)
+            .reason_admin("Impossible travel"),
+        Event::ip_change(user(), "198.51.100.7".parse()?, "203.0.113.9".parse()?)
+            .reason_admin("Session moved networks"),
+        Event::identifier_changed(user()).new_value("jane.smith@example.com"),
+    ];
+    let mut cases: Vec<(String, &str)> = Vec::new();
+    for event in events {
+        cases.push((
+            SetBuilder::new(DEMO_ISS, DEMO_AUD)
+                .event(event)
+                .sign(&key)?,
+            "accepted",
+        ));
+    }
+    let wrong_audience = SetBuilder::new(DEMO_ISS, "https://demo-admin.okta.com")
+        .event(Event::session_revoked(user()).reason_admin("x"));
+    cases.push((wrong_audience.sign(&key)?, "rejected invalid_audience"));
+    let other_key =
+        SetBuilder::new(DEMO_ISS, DEMO_AUD).event(Event::session_revoked(user()).reason_admin("x"));
+    cases.push((other_key.sign(&impostor)?, "rejected authentication_failed"));
+
+    let mut counts = Counts::default();
+    let mut as_expected = 0;
+    for (n, (token, expected)) in cases.iter().enumerate() {
+        let line = Line {
+            source: format!("demo:{}", n + 1),
+            token: token.clone(),
+        };
+        let text = text_line(&outcome(Some(&client), &line, &mut counts));
+        let ok = text.starts_with(expected.split(' ').next().unwrap_or_default())
+            && expected
+                .split(' ')
+                .nth(1)
+                .is_none_or(|code| text.contains(&format!(" {code}:")));
+        if ok {
+            as_expected += 1;
+        }
+        println!(
+            "{text}{}",
+            if ok {
+                ""
+            } else {
+                "   <- not what was expected"
+            }
+        );
+    }
+    receiver.shutdown();
+    eprintln!(
+        "okta-ssf demo: {as_expected} of {} outcomes as expected",
+        cases.len()
+    );
+    Ok(as_expected == cases.len())
+}
