@@ -185,6 +185,11 @@ fn main() {
             }),
         ),
     ];
+    // ONLY=<text> keeps only the contenders whose name contains it (for profiling one).
+    let only = std::env::var("ONLY").ok();
+    if let Some(only) = &only {
+        contenders.retain(|(name, _)| name.contains(only.as_str()));
+    }
     // Warm up: connections open, caches warm.
     for (_, run) in contenders.iter_mut() {
         for _ in 0..500 {
@@ -205,6 +210,12 @@ fn main() {
         }
     }
     let medians: Vec<f64> = rates.iter_mut().map(|r| median(r)).collect();
+    if only.is_some() {
+        for ((name, _), m) in contenders.iter().zip(&medians) {
+            println!("{name:<40} {m:>12.0} req/s");
+        }
+        return;
+    }
     let (floor, ceiling) = (medians[0], medians[1]);
     println!(
         "throughput: {rounds} rounds x {requests} sequential requests, 800-byte token, one kept-alive connection"
