@@ -16,6 +16,9 @@ use common::{knob, median, start_202_server, token_of_size};
 
 const PATH: &str = "/security/api/v1/security-events";
 
+/// A name and one publish.
+type Contender = (&'static str, Box<dyn FnMut()>);
+
 fn ureq_agent(
     configure: impl FnOnce(
         ureq::config::ConfigBuilder<ureq::typestate::AgentScope>,
@@ -126,7 +129,7 @@ fn main() {
     });
     let mut raw = Raw::new(port, &token);
 
-    let mut contenders: Vec<(&str, Box<dyn FnMut()>)> = vec![
+    let mut contenders: Vec<Contender> = vec![
         ("raw TcpStream (floor)", Box::new(move || raw.publish())),
         (
             "bare ureq, defaults (ceiling)",
