@@ -16,9 +16,6 @@ use common::{knob, median, start_202_server, token_of_size};
 
 const PATH: &str = "/security/api/v1/security-events";
 
-/// A name and one publish.
-type Contender = (&'static str, Box<dyn FnMut()>);
-
 fn ureq_agent(
     configure: impl FnOnce(
         ureq::config::ConfigBuilder<ureq::typestate::AgentScope>,
@@ -80,8 +77,26 @@ impl Raw {
     }
 }
 
+/// Makes a fresh publisher, with a connection of its own.
+type Factory = Box<dyn Fn() -> Box<dyn FnMut()>>;
+
+/// A contender whose publisher is bare ureq with `configure` applied to its agent.
+fn ureq_with(
+    url: &str,
+    token: &str,
+    configure: fn(
+        ureq::config::ConfigBuilder<ureq::typestate::AgentScope>,
+    ) -> ureq::config::ConfigBuilder<ureq::typestate::AgentScope>,
+) -> Factory {
+    let (url, token) = (url.to_owned(), token.to_owned());
+    Box::new(move || {
+        let (agent, url, token) = (ureq_agent(configure), url.clone(), token.clone());
+        Box::new(move || ureq_publish(&agent, &url, &token))
+    })
+}
+
 fn main() {
-    let rounds = knob("ROUNDS", 7);
+    let rounds = knob("ROUNDS", 9);
     let requests = knob("REQUESTS", 5000);
     let port = start_202_server();
     let origin = format!("http://127.0.0.1:{port}");
@@ -89,102 +104,91 @@ fn main() {
     let token = token_of_size(800);
     okta_ssf::check_token(&token).expect("a valid token");
 
-    let client = okta_ssf::Client::new(&origin).expect("client");
-    let bare = ureq_agent(|b| b);
-    let t = Duration::from_secs(30);
-    let global = ureq_agent(|b| {
-        b.timeout_global(Some(t))
-            .timeout_connect(Some(Duration::from_secs(10)))
-    });
-    let per_call = ureq_agent(|b| {
-        b.timeout_per_call(Some(t))
-            .timeout_connect(Some(Duration::from_secs(10)))
-    });
-    let per_io = ureq_agent(|b| {
-        b.timeout_per_read(Some(t))
-            .timeout_per_write(Some(t))
-            .timeout_connect(Some(Duration::from_secs(10)))
-    });
-    let hybrid = ureq_agent(|b| {
-        b.timeout_global(Some(t))
-            .timeout_per_read(Some(Duration::from_secs(10)))
-            .timeout_per_write(Some(Duration::from_secs(10)))
-            .timeout_connect(Some(Duration::from_secs(10)))
-    });
-    let phases = ureq_agent(|b| {
-        b.timeout_connect(Some(Duration::from_secs(10)))
-            .timeout_send_request(Some(t))
-            .timeout_send_body(Some(t))
-            .timeout_recv_response(Some(t))
-            .timeout_recv_body(Some(t))
-    });
-    let phases_io = ureq_agent(|b| {
-        b.timeout_connect(Some(Duration::from_secs(10)))
-            .timeout_send_request(Some(t))
-            .timeout_send_body(Some(t))
-            .timeout_recv_response(Some(t))
-            .timeout_recv_body(Some(t))
-            .timeout_per_read(Some(Duration::from_secs(10)))
-            .timeout_per_write(Some(Duration::from_secs(10)))
-    });
-    let mut raw = Raw::new(port, &token);
-
-    let mut contenders: Vec<Contender> = vec![
-        ("raw TcpStream (floor)", Box::new(move || raw.publish())),
+    const T: Duration = Duration::from_secs(30);
+    const IO: Duration = Duration::from_secs(10);
+    const CONNECT: Duration = Duration::from_secs(10);
+    let mut contenders: Vec<(&str, Factory)> = vec![
+        ("raw TcpStream (floor)", {
+            let token = token.clone();
+            Box::new(move || {
+                let mut raw = Raw::new(port, &token);
+                Box::new(move || raw.publish())
+            })
+        }),
         (
             "bare ureq, defaults (ceiling)",
-            Box::new({
-                let (a, u, t) = (bare.clone(), url.clone(), token.clone());
-                move || ureq_publish(&a, &u, &t)
-            }),
+            ureq_with(&url, &token, |b| b),
         ),
-        (
-            "okta-ssf Client::publish",
-            Box::new({
-                let (c, t) = (client.clone(), token.clone());
-                move || assert!(c.publish(&t).expect("published").is_accepted())
-            }),
-        ),
+        ("okta-ssf Client::publish", {
+            let (origin, token) = (origin.clone(), token.clone());
+            Box::new(move || {
+                let (client, token) = (
+                    okta_ssf::Client::new(&origin).expect("client"),
+                    token.clone(),
+                );
+                Box::new(move || assert!(client.publish(&token).expect("published").is_accepted()))
+            })
+        }),
+        ("okta-ssf, TokenCheck::Skip", {
+            let (origin, token) = (origin.clone(), token.clone());
+            Box::new(move || {
+                let client = okta_ssf::ClientBuilder::new(&origin)
+                    .token_check(okta_ssf::TokenCheck::Skip)
+                    .build()
+                    .expect("client");
+                let token = token.clone();
+                Box::new(move || assert!(client.publish(&token).expect("published").is_accepted()))
+            })
+        }),
         (
             "ureq + timeout_global 30s",
-            Box::new({
-                let (a, u, t) = (global.clone(), url.clone(), token.clone());
-                move || ureq_publish(&a, &u, &t)
+            ureq_with(&url, &token, |b| {
+                b.timeout_global(Some(T)).timeout_connect(Some(CONNECT))
             }),
         ),
         (
             "ureq + timeout_per_call 30s",
-            Box::new({
-                let (a, u, t) = (per_call.clone(), url.clone(), token.clone());
-                move || ureq_publish(&a, &u, &t)
+            ureq_with(&url, &token, |b| {
+                b.timeout_per_call(Some(T)).timeout_connect(Some(CONNECT))
             }),
         ),
         (
             "ureq + per_read/per_write 30s",
-            Box::new({
-                let (a, u, t) = (per_io.clone(), url.clone(), token.clone());
-                move || ureq_publish(&a, &u, &t)
+            ureq_with(&url, &token, |b| {
+                b.timeout_per_read(Some(T))
+                    .timeout_per_write(Some(T))
+                    .timeout_connect(Some(CONNECT))
             }),
         ),
         (
             "ureq + global 30s, per_read/write 10s",
-            Box::new({
-                let (a, u, t) = (hybrid.clone(), url.clone(), token.clone());
-                move || ureq_publish(&a, &u, &t)
+            ureq_with(&url, &token, |b| {
+                b.timeout_global(Some(T))
+                    .timeout_per_read(Some(IO))
+                    .timeout_per_write(Some(IO))
+                    .timeout_connect(Some(CONNECT))
             }),
         ),
         (
             "ureq + phase timeouts 30s",
-            Box::new({
-                let (a, u, t) = (phases.clone(), url.clone(), token.clone());
-                move || ureq_publish(&a, &u, &t)
+            ureq_with(&url, &token, |b| {
+                b.timeout_connect(Some(CONNECT))
+                    .timeout_send_request(Some(T))
+                    .timeout_send_body(Some(T))
+                    .timeout_recv_response(Some(T))
+                    .timeout_recv_body(Some(T))
             }),
         ),
         (
             "ureq + phases 30s, per_read/write 10s",
-            Box::new({
-                let (a, u, t) = (phases_io.clone(), url.clone(), token.clone());
-                move || ureq_publish(&a, &u, &t)
+            ureq_with(&url, &token, |b| {
+                b.timeout_connect(Some(CONNECT))
+                    .timeout_send_request(Some(T))
+                    .timeout_send_body(Some(T))
+                    .timeout_recv_response(Some(T))
+                    .timeout_recv_body(Some(T))
+                    .timeout_per_read(Some(IO))
+                    .timeout_per_write(Some(IO))
             }),
         ),
     ];
@@ -193,18 +197,17 @@ fn main() {
     if let Some(only) = &only {
         contenders.retain(|(name, _)| name.contains(only.as_str()));
     }
-    // Warm up: connections open, caches warm.
-    for (_, run) in contenders.iter_mut() {
-        for _ in 0..500 {
-            run();
-        }
-    }
     let mut rates: Vec<Vec<f64>> = vec![Vec::new(); contenders.len()];
     for round in 0..rounds {
-        // Rotate the order so no contender always runs first.
+        // Rotate the order so no contender always runs first. Each round opens new
+        // connections: a loopback connection settles into a speed of its own for its lifetime,
+        // so rounds on fresh connections sample that too.
         for k in 0..contenders.len() {
             let i = (k + round) % contenders.len();
-            let run = &mut contenders[i].1;
+            let mut run = (contenders[i].1)();
+            for _ in 0..500 {
+                run();
+            }
             let start = Instant::now();
             for _ in 0..requests {
                 run();
@@ -212,6 +215,15 @@ fn main() {
             rates[i].push(requests as f64 / start.elapsed().as_secs_f64());
         }
     }
+    let spreads: Vec<(f64, f64)> = rates
+        .iter()
+        .map(|r| {
+            (
+                r.iter().copied().fold(f64::INFINITY, f64::min),
+                r.iter().copied().fold(0.0, f64::max),
+            )
+        })
+        .collect();
     let medians: Vec<f64> = rates.iter_mut().map(|r| median(r)).collect();
     if only.is_some() {
         for ((name, _), m) in contenders.iter().zip(&medians) {
@@ -221,15 +233,15 @@ fn main() {
     }
     let (floor, ceiling) = (medians[0], medians[1]);
     println!(
-        "throughput: {rounds} rounds x {requests} sequential requests, 800-byte token, one kept-alive connection"
+        "throughput: {rounds} rounds x {requests} sequential requests, 800-byte token, a fresh kept-alive connection each round"
     );
     println!(
-        "{:<40} {:>12} {:>10} {:>10}",
+        "{:<40} {:>12} {:>10} {:>10}   min..max req/s",
         "contender", "median req/s", "/ floor", "/ ureq"
     );
-    for ((name, _), m) in contenders.iter().zip(&medians) {
+    for (((name, _), m), (lo, hi)) in contenders.iter().zip(&medians).zip(&spreads) {
         println!(
-            "{name:<40} {m:>12.0} {:>10.3} {:>10.3}",
+            "{name:<40} {m:>12.0} {:>10.3} {:>10.3}   {lo:.0}..{hi:.0}",
             m / floor,
             m / ceiling
         );
