@@ -2076,27 +2076,32 @@ impl fmt::Display for EventType {
 /// `Debug` shows only the algorithm and the event types: claim values carry personal data.
 #[derive(Clone)]
 pub struct Token {
-    header: Map<String, Value>,
-    /// The decoded claims, checked; parsed into `claims` only when someone looks, so that
-    /// `publish` pays for a check and not for building a map nobody reads.
+    /// The decoded header and claims, checked; each parsed into a map only when someone
+    /// looks, so that `publish` pays for a check and not for maps nobody reads.
+    header_json: Vec<u8>,
+    header: std::sync::OnceLock<Map<String, Value>>,
     claims_json: Vec<u8>,
     claims: std::sync::OnceLock<Map<String, Value>>,
+}
+
+/// `json`, which `check_token` saw to be a JSON object, as a map.
+fn object_of(json: &[u8]) -> Map<String, Value> {
+    match serde_json::from_slice(json) {
+        Ok(Value::Object(map)) => map,
+        // `check_token` saw a JSON object here; nothing else can happen.
+        _ => Map::new(),
+    }
 }
 
 impl Token {
     /// The JOSE header, as parsed.
     pub fn header(&self) -> &Map<String, Value> {
-        &self.header
+        self.header.get_or_init(|| object_of(&self.header_json))
     }
 
     /// The claims, as parsed.
     pub fn claims(&self) -> &Map<String, Value> {
-        self.claims
-            .get_or_init(|| match serde_json::from_slice(&self.claims_json) {
-                Ok(Value::Object(map)) => map,
-                // `check_token` saw a JSON object here; nothing else can happen.
-                _ => Map::new(),
-            })
+        self.claims.get_or_init(|| object_of(&self.claims_json))
     }
 
     /// The header's `alg`, such as `RS256`.
@@ -2158,7 +2163,7 @@ impl Token {
     }
 
     fn header_str(&self, name: &str) -> &str {
-        self.header
+        self.header()
             .get(name)
             .and_then(Value::as_str)
             .unwrap_or_default()
@@ -2560,33 +2565,25 @@ pub fn check_token(token: &str) -> Result<Token, TokenError> {
     else {
         return Err(TokenError::Segments(token.split('.').count()));
     };
-    let header = json_object(&decode_segment(header, Segment::Header)?, Segment::Header)?;
-    let header_str = |name: &'static str| match header.get(name) {
-        Some(Value::String(s)) => Ok(s.as_str()),
-        _ => Err(TokenError::MissingHeader(name)),
+    let header_json = decode_segment(header, Segment::Header)?;
+    let header = match serde_json::from_slice::<probe::Header>(&header_json) {
+        Ok(probe::Header::Object(found)) => found,
+        Ok(probe::Header::NotObject) => return Err(TokenError::NotObject(Segment::Header)),
+        Err(_) => return Err(TokenError::NotJson(Segment::Header)),
     };
-    let alg = header_str("alg")?;
-    if alg.eq_ignore_ascii_case("none") {
-        return Err(TokenError::AlgNone);
+    match header.alg {
+        None => return Err(TokenError::MissingHeader("alg")),
+        Some(probe::Alg::None) => return Err(TokenError::AlgNone),
+        Some(probe::Alg::Hmac) => return Err(TokenError::AlgSymmetric),
+        Some(probe::Alg::Signed) => {}
     }
-    // Compared as bytes: header values are arbitrary text, and slicing a `str` inside a
-    // multi-byte character panics (found by fuzzing).
-    if alg
-        .as_bytes()
-        .get(..2)
-        .is_some_and(|p| p.eq_ignore_ascii_case(b"HS"))
-    {
-        return Err(TokenError::AlgSymmetric);
+    if !header.kid {
+        return Err(TokenError::MissingHeader("kid"));
     }
-    header_str("kid")?;
-    let typ = header_str("typ")?;
-    let typ = match typ.as_bytes().get(..12) {
-        // The first 12 bytes are ASCII, so byte 12 is a character boundary.
-        Some(prefix) if prefix.eq_ignore_ascii_case(b"application/") => &typ[12..],
-        _ => typ,
-    };
-    if !typ.eq_ignore_ascii_case("secevent+jwt") {
-        return Err(TokenError::Typ);
+    match header.typ {
+        None => return Err(TokenError::MissingHeader("typ")),
+        Some(false) => return Err(TokenError::Typ),
+        Some(true) => {}
     }
     // After the header, so that `alg: none` (which comes with an empty signature) is named.
     if signature.is_empty() {
@@ -2634,7 +2631,8 @@ pub fn check_token(token: &str) -> Result<Token, TokenError> {
         _ => return Err(wrong("events", "a JSON object")),
     }
     Ok(Token {
-        header,
+        header_json,
+        header: std::sync::OnceLock::new(),
         claims_json,
         claims: std::sync::OnceLock::new(),
     })
@@ -2776,6 +2774,171 @@ mod probe {
         }
     }
 
+    /// What `alg` says, classified as the check needs it.
+    pub(super) enum Alg {
+        /// `none`, in any case.
+        None,
+        /// An HMAC algorithm (`HS…`), which a public JWKS cannot verify.
+        Hmac,
+        /// Anything else.
+        Signed,
+    }
+
+    /// What the header holds: `alg` classified, whether `kid` is a string, and whether `typ`
+    /// is `secevent+jwt`. A parameter that is not a string counts as missing, as with a map.
+    #[derive(Default)]
+    pub(super) struct HeaderFound {
+        pub(super) alg: Option<Alg>,
+        pub(super) kid: bool,
+        pub(super) typ: Option<bool>,
+    }
+
+    pub(super) enum Header {
+        Object(HeaderFound),
+        NotObject,
+    }
+
+    /// A string's value handed to a function, or `None` when the value is not a string.
+    struct StrWith<F>(F);
+
+    impl<'de, T, F: FnOnce(&str) -> T> DeserializeSeed<'de> for StrWith<F> {
+        type Value = Option<T>;
+
+        fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Option<T>, D::Error> {
+            deserializer.deserialize_any(self)
+        }
+    }
+
+    impl<'de, T, F: FnOnce(&str) -> T> Visitor<'de> for StrWith<F> {
+        type Value = Option<T>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string")
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<T>, E> {
+            Ok(Some((self.0)(v)))
+        }
+
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Option<T>, E> {
+            Ok(None)
+        }
+
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Option<T>, E> {
+            Ok(None)
+        }
+
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Option<T>, E> {
+            Ok(None)
+        }
+
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Option<T>, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Option<T>, E> {
+            Ok(None)
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Option<T>, A::Error> {
+            KindOf { look_inside: false }.visit_seq(seq).map(|_| None)
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Option<T>, A::Error> {
+            KindOf { look_inside: false }.visit_map(map).map(|_| None)
+        }
+    }
+
+    fn classify_alg(alg: &str) -> Alg {
+        if alg.eq_ignore_ascii_case("none") {
+            Alg::None
+        // Compared as bytes: header values are arbitrary text, and slicing a `str` inside a
+        // multi-byte character panics (found by fuzzing).
+        } else if alg
+            .as_bytes()
+            .get(..2)
+            .is_some_and(|p| p.eq_ignore_ascii_case(b"HS"))
+        {
+            Alg::Hmac
+        } else {
+            Alg::Signed
+        }
+    }
+
+    /// `secevent+jwt`, compared as RFC 7515 compares media types: case-insensitively, with the
+    /// `application/` prefix optional.
+    fn is_secevent_jwt(typ: &str) -> bool {
+        let typ = typ.as_bytes();
+        let typ = match typ.get(..12) {
+            Some(prefix) if prefix.eq_ignore_ascii_case(b"application/") => &typ[12..],
+            _ => typ,
+        };
+        typ.eq_ignore_ascii_case(b"secevent+jwt")
+    }
+
+    impl<'de> de::Deserialize<'de> for Header {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Header, D::Error> {
+            struct HeaderVisitor;
+            impl<'de> Visitor<'de> for HeaderVisitor {
+                type Value = Header;
+
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("the JOSE header object")
+                }
+
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Header, A::Error> {
+                    let mut found = HeaderFound::default();
+                    // As with a map, a repeated name keeps its last value.
+                    while let Some(name) = map.next_key::<Field>()? {
+                        match name {
+                            Field::Alg => found.alg = map.next_value_seed(StrWith(classify_alg))?,
+                            Field::Kid => {
+                                found.kid = map.next_value_seed(StrWith(|_: &str| ()))?.is_some()
+                            }
+                            Field::Typ => {
+                                found.typ = map.next_value_seed(StrWith(is_secevent_jwt))?
+                            }
+                            _ => {
+                                map.next_value::<Skip>()?;
+                            }
+                        }
+                    }
+                    Ok(Header::Object(found))
+                }
+
+                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Header, A::Error> {
+                    while seq.next_element::<Skip>()?.is_some() {}
+                    Ok(Header::NotObject)
+                }
+
+                fn visit_str<E: de::Error>(self, _: &str) -> Result<Header, E> {
+                    Ok(Header::NotObject)
+                }
+
+                fn visit_i64<E: de::Error>(self, _: i64) -> Result<Header, E> {
+                    Ok(Header::NotObject)
+                }
+
+                fn visit_u64<E: de::Error>(self, _: u64) -> Result<Header, E> {
+                    Ok(Header::NotObject)
+                }
+
+                fn visit_f64<E: de::Error>(self, _: f64) -> Result<Header, E> {
+                    Ok(Header::NotObject)
+                }
+
+                fn visit_bool<E: de::Error>(self, _: bool) -> Result<Header, E> {
+                    Ok(Header::NotObject)
+                }
+
+                fn visit_unit<E: de::Error>(self) -> Result<Header, E> {
+                    Ok(Header::NotObject)
+                }
+            }
+            deserializer.deserialize_any(HeaderVisitor)
+        }
+    }
+
     /// A claim name, matched without allocating.
     enum Field {
         Iss,
@@ -2783,6 +2946,9 @@ mod probe {
         Iat,
         Jti,
         Events,
+        Alg,
+        Kid,
+        Typ,
         Other,
     }
 
@@ -2803,6 +2969,9 @@ mod probe {
                         "iat" => Field::Iat,
                         "jti" => Field::Jti,
                         "events" => Field::Events,
+                        "alg" => Field::Alg,
+                        "kid" => Field::Kid,
+                        "typ" => Field::Typ,
                         _ => Field::Other,
                     })
                 }
@@ -2837,7 +3006,7 @@ mod probe {
                                 found.events =
                                     Some(map.next_value_seed(KindOf { look_inside: true })?)
                             }
-                            Field::Other => {
+                            Field::Alg | Field::Kid | Field::Typ | Field::Other => {
                                 map.next_value::<Skip>()?;
                             }
                         }
@@ -2907,14 +3076,6 @@ fn decode_segment(segment: &str, which: Segment) -> Result<Vec<u8>, TokenError> 
     base64url_decode(segment.as_bytes()).ok_or(TokenError::Base64(which))
 }
 
-fn json_object(bytes: &[u8], which: Segment) -> Result<Map<String, Value>, TokenError> {
-    match serde_json::from_slice::<Value>(bytes) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(TokenError::NotObject(which)),
-        Err(_) => Err(TokenError::NotJson(which)),
-    }
-}
-
 /// The value of each base64url character, or `INVALID`.
 const BASE64URL: [u8; 256] = {
     let mut table = [INVALID; 256];
@@ -2942,28 +3103,38 @@ fn is_base64url(input: &[u8]) -> bool {
 /// Decodes unpadded base64url (RFC 4648 §5), or `None` for a character outside the alphabet or
 /// a length no encoding produces.
 fn base64url_decode(input: &[u8]) -> Option<Vec<u8>> {
-    if !is_base64url(input) {
+    if input.len() % 4 == 1 {
         return None;
     }
-    let full = input.len() / 4;
-    let rest = &input[full * 4..];
-    let mut out = vec![0u8; full * 3 + rest.len().saturating_sub(1)];
-    let value = |c: u8| u32::from(BASE64URL[usize::from(c)]);
-    for (chunk, bytes) in input.chunks_exact(4).zip(out.chunks_exact_mut(3)) {
-        let n =
-            value(chunk[0]) << 18 | value(chunk[1]) << 12 | value(chunk[2]) << 6 | value(chunk[3]);
-        bytes.copy_from_slice(&[(n >> 16) as u8, (n >> 8) as u8, n as u8]);
+    let value = |c: u8| BASE64URL[usize::from(c)];
+    let mut out = Vec::with_capacity(input.len() / 4 * 3 + 2);
+    // One pass: every value is ORed into `bad`, and `INVALID` has the high bits set, so a
+    // single test at the end finds any character outside the alphabet.
+    let mut bad = 0u8;
+    let mut chunks = input.chunks_exact(4);
+    for chunk in &mut chunks {
+        let (a, b, c, d) = (
+            value(chunk[0]),
+            value(chunk[1]),
+            value(chunk[2]),
+            value(chunk[3]),
+        );
+        bad |= a | b | c | d;
+        let n = u32::from(a) << 18 | u32::from(b) << 12 | u32::from(c) << 6 | u32::from(d);
+        let [_, x, y, z] = n.to_be_bytes();
+        out.extend_from_slice(&[x, y, z]);
     }
     // Two characters carry one byte, three carry two.
-    let n = rest
-        .iter()
-        .enumerate()
-        .fold(0u32, |n, (i, &c)| n | value(c) << (18 - 6 * i));
-    let tail = &mut out[full * 3..];
-    for (i, byte) in tail.iter_mut().enumerate() {
-        *byte = (n >> (16 - 8 * i)) as u8;
+    let rest = chunks.remainder();
+    let mut n = 0u32;
+    for (i, &c) in rest.iter().enumerate() {
+        let v = value(c);
+        bad |= v;
+        n |= u32::from(v) << (18 - 6 * i);
     }
-    Some(out)
+    let [_, x, y, _] = n.to_be_bytes();
+    out.extend_from_slice(&[x, y][..rest.len().saturating_sub(1)]);
+    (bad < 64).then_some(out)
 }
 
 #[cfg(test)]
