@@ -72,11 +72,11 @@ pub fn b64url(bytes: &[u8]) -> String {
     out
 }
 
-/// A well-shaped SET of about `size` bytes (the signature is 256 bytes of filler, as an RS256
-/// one would be).
+/// A well-shaped SET of about `size` bytes (the signature is 64 bytes of filler, as an ES256
+/// one would be; an RS256 signature alone is 342 characters).
 pub fn token_of_size(size: usize) -> String {
-    let header = b64url(br#"{"alg":"RS256","kid":"bench-key-1","typ":"secevent+jwt"}"#);
-    let signature = b64url(&[7u8; 256]);
+    let header = b64url(br#"{"alg":"ES256","kid":"bench-key-1","typ":"secevent+jwt"}"#);
+    let signature = b64url(&[7u8; 64]);
     let claims = |padding: usize| {
         format!(
             r#"{{"iss":"https://transmitter.example.com","aud":"https://acme.okta.com","iat":1764460800,"jti":"bench-0001","events":{{"https://schemas.openid.net/secevent/caep/event-type/session-revoked":{{"subject":{{"user":{{"format":"email","email":"jane.doe@example.com"}}}},"event_timestamp":1764460800,"initiating_entity":"policy","reason_admin":{{"en":"{}"}}}}}}}}"#,

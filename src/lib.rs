@@ -24,7 +24,18 @@
 //! - Everything else, from a mistyped domain to a `503`, is an [`Error`] that says what happened
 //!   and, through [`Error::is_retryable`], whether trying again may help.
 //! - [`check_token`] runs the pre-send check on its own, without a network, and returns the
-//!   parsed [`Token`] or a [`TokenError`] naming the problem.
+//!   parsed [`Token`] or a [`TokenError`] naming the problem; [`Token::okta_warnings`] lists
+//!   what Okta is known to refuse or drop ([`Warning`]).
+//!
+//! # Features
+//!
+//! The default build is this one module. Optional features add whole capabilities, each in its
+//! own module, and none brings an async runtime:
+//!
+//! - `sign`: `okta_ssf::sign` builds SETs with typed events for Okta's six types, signs them
+//!   with RS256 or ES256 keys from PEM, and exports the JWKS to register with Okta.
+//! - `receiver`: `okta_ssf::receiver`, an Okta-like receiver to test a transmitter against.
+//! - `cli`: the `okta-ssf` command (`publish`, `inspect`, `sign`, `jwks`, `serve`, `demo`).
 //!
 //! # Example: publish one token
 //!
