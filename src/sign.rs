@@ -872,7 +872,7 @@ impl SetBuilder {
     }
 
     /// Builds the claims, signs them with `key`, and checks the result with
-    /// [`check_token`](crate::check_token): the token can go straight to
+    /// [`check_token`]: the token can go straight to
     /// [`Client::publish`](crate::Client::publish).
     ///
     /// # Errors
