@@ -2578,8 +2578,8 @@ pub fn check_token(token: &str) -> Result<Token, TokenError> {
     };
     let header_json = decode_segment(header, Segment::Header)?;
     let header = match serde_json::from_slice::<probe::Header>(&header_json) {
-        Ok(probe::Header::Object(found)) => found,
-        Ok(probe::Header::NotObject) => return Err(TokenError::NotObject(Segment::Header)),
+        Ok(probe::Parsed::Object(found)) => found,
+        Ok(probe::Parsed::NotObject) => return Err(TokenError::NotObject(Segment::Header)),
         Err(_) => return Err(TokenError::NotJson(Segment::Header)),
     };
     match header.alg {
@@ -2610,8 +2610,8 @@ pub fn check_token(token: &str) -> Result<Token, TokenError> {
 
     let claims_json = decode_segment(claims, Segment::Claims)?;
     let probe = match serde_json::from_slice::<probe::Claims>(&claims_json) {
-        Ok(probe::Claims::Object(probe)) => probe,
-        Ok(probe::Claims::NotObject) => return Err(TokenError::NotObject(Segment::Claims)),
+        Ok(probe::Parsed::Object(probe)) => probe,
+        Ok(probe::Parsed::NotObject) => return Err(TokenError::NotObject(Segment::Claims)),
         Err(_) => return Err(TokenError::NotJson(Segment::Claims)),
     };
     let claim =
@@ -2697,9 +2697,108 @@ mod probe {
         pub(super) events: Option<Kind>,
     }
 
-    pub(super) enum Claims {
-        Object(Found),
+    pub(super) type Claims = Parsed<Found>;
+
+    /// A JSON document that should be an object: what was found in it, or that it is not one.
+    pub(super) enum Parsed<T> {
+        Object(T),
         NotObject,
+    }
+
+    /// What is gathered from the entries of an object.
+    pub(super) trait FromEntries: Sized {
+        fn from_entries<'de, A: MapAccess<'de>>(map: A) -> Result<Self, A::Error>;
+    }
+
+    impl FromEntries for Found {
+        fn from_entries<'de, A: MapAccess<'de>>(mut map: A) -> Result<Found, A::Error> {
+            let mut found = Found::default();
+            // As with a map, a repeated name keeps its last value.
+            while let Some(field) = map.next_key::<Field>()? {
+                let shallow = KindOf { look_inside: false };
+                match field {
+                    Field::Iss => found.iss = Some(map.next_value_seed(shallow)?),
+                    Field::Aud => {
+                        found.aud = Some(map.next_value_seed(KindOf { look_inside: true })?)
+                    }
+                    Field::Iat => found.iat = Some(map.next_value_seed(shallow)?),
+                    Field::Jti => found.jti = Some(map.next_value_seed(shallow)?),
+                    Field::Events => {
+                        found.events = Some(map.next_value_seed(KindOf { look_inside: true })?)
+                    }
+                    Field::Alg | Field::Kid | Field::Typ | Field::Other => {
+                        map.next_value::<Skip>()?;
+                    }
+                }
+            }
+            Ok(found)
+        }
+    }
+
+    impl FromEntries for HeaderFound {
+        fn from_entries<'de, A: MapAccess<'de>>(mut map: A) -> Result<HeaderFound, A::Error> {
+            let mut found = HeaderFound::default();
+            // As with a map, a repeated name keeps its last value.
+            while let Some(name) = map.next_key::<Field>()? {
+                match name {
+                    Field::Alg => found.alg = map.next_value_seed(StrWith(classify_alg))?,
+                    Field::Kid => found.kid = map.next_value_seed(StrWith(|_: &str| ()))?.is_some(),
+                    Field::Typ => found.typ = map.next_value_seed(StrWith(is_secevent_jwt))?,
+                    _ => {
+                        map.next_value::<Skip>()?;
+                    }
+                }
+            }
+            Ok(found)
+        }
+    }
+
+    impl<'de, T: FromEntries> de::Deserialize<'de> for Parsed<T> {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Parsed<T>, D::Error> {
+            struct ObjectVisitor<T>(std::marker::PhantomData<T>);
+            impl<'de, T: FromEntries> Visitor<'de> for ObjectVisitor<T> {
+                type Value = Parsed<T>;
+
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("a JSON object")
+                }
+
+                fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Parsed<T>, A::Error> {
+                    T::from_entries(map).map(Parsed::Object)
+                }
+
+                fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Parsed<T>, A::Error> {
+                    KindOf { look_inside: false }
+                        .visit_seq(seq)
+                        .map(|_| Parsed::NotObject)
+                }
+
+                fn visit_str<E: de::Error>(self, _: &str) -> Result<Parsed<T>, E> {
+                    Ok(Parsed::NotObject)
+                }
+
+                fn visit_i64<E: de::Error>(self, _: i64) -> Result<Parsed<T>, E> {
+                    Ok(Parsed::NotObject)
+                }
+
+                fn visit_u64<E: de::Error>(self, _: u64) -> Result<Parsed<T>, E> {
+                    Ok(Parsed::NotObject)
+                }
+
+                fn visit_f64<E: de::Error>(self, _: f64) -> Result<Parsed<T>, E> {
+                    Ok(Parsed::NotObject)
+                }
+
+                fn visit_bool<E: de::Error>(self, _: bool) -> Result<Parsed<T>, E> {
+                    Ok(Parsed::NotObject)
+                }
+
+                fn visit_unit<E: de::Error>(self) -> Result<Parsed<T>, E> {
+                    Ok(Parsed::NotObject)
+                }
+            }
+            deserializer.deserialize_any(ObjectVisitor(std::marker::PhantomData))
+        }
     }
 
     /// The kind of one value; with `look_inside`, also the kinds of its elements.
@@ -2804,10 +2903,7 @@ mod probe {
         pub(super) typ: Option<bool>,
     }
 
-    pub(super) enum Header {
-        Object(HeaderFound),
-        NotObject,
-    }
+    pub(super) type Header = Parsed<HeaderFound>;
 
     /// A string's value handed to a function, or `None` when the value is not a string.
     struct StrWith<F>(F);
@@ -2887,69 +2983,6 @@ mod probe {
         typ.eq_ignore_ascii_case(b"secevent+jwt")
     }
 
-    impl<'de> de::Deserialize<'de> for Header {
-        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Header, D::Error> {
-            struct HeaderVisitor;
-            impl<'de> Visitor<'de> for HeaderVisitor {
-                type Value = Header;
-
-                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                    f.write_str("the JOSE header object")
-                }
-
-                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Header, A::Error> {
-                    let mut found = HeaderFound::default();
-                    // As with a map, a repeated name keeps its last value.
-                    while let Some(name) = map.next_key::<Field>()? {
-                        match name {
-                            Field::Alg => found.alg = map.next_value_seed(StrWith(classify_alg))?,
-                            Field::Kid => {
-                                found.kid = map.next_value_seed(StrWith(|_: &str| ()))?.is_some()
-                            }
-                            Field::Typ => {
-                                found.typ = map.next_value_seed(StrWith(is_secevent_jwt))?
-                            }
-                            _ => {
-                                map.next_value::<Skip>()?;
-                            }
-                        }
-                    }
-                    Ok(Header::Object(found))
-                }
-
-                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Header, A::Error> {
-                    while seq.next_element::<Skip>()?.is_some() {}
-                    Ok(Header::NotObject)
-                }
-
-                fn visit_str<E: de::Error>(self, _: &str) -> Result<Header, E> {
-                    Ok(Header::NotObject)
-                }
-
-                fn visit_i64<E: de::Error>(self, _: i64) -> Result<Header, E> {
-                    Ok(Header::NotObject)
-                }
-
-                fn visit_u64<E: de::Error>(self, _: u64) -> Result<Header, E> {
-                    Ok(Header::NotObject)
-                }
-
-                fn visit_f64<E: de::Error>(self, _: f64) -> Result<Header, E> {
-                    Ok(Header::NotObject)
-                }
-
-                fn visit_bool<E: de::Error>(self, _: bool) -> Result<Header, E> {
-                    Ok(Header::NotObject)
-                }
-
-                fn visit_unit<E: de::Error>(self) -> Result<Header, E> {
-                    Ok(Header::NotObject)
-                }
-            }
-            deserializer.deserialize_any(HeaderVisitor)
-        }
-    }
-
     /// A claim name, matched without allocating.
     enum Field {
         Iss,
@@ -2988,73 +3021,6 @@ mod probe {
                 }
             }
             deserializer.deserialize_str(FieldVisitor)
-        }
-    }
-
-    impl<'de> de::Deserialize<'de> for Claims {
-        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Claims, D::Error> {
-            struct ClaimsVisitor;
-            impl<'de> Visitor<'de> for ClaimsVisitor {
-                type Value = Claims;
-
-                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                    f.write_str("the claims object")
-                }
-
-                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Claims, A::Error> {
-                    let mut found = Found::default();
-                    // As with a map, a repeated name keeps its last value.
-                    while let Some(field) = map.next_key::<Field>()? {
-                        let shallow = KindOf { look_inside: false };
-                        match field {
-                            Field::Iss => found.iss = Some(map.next_value_seed(shallow)?),
-                            Field::Aud => {
-                                found.aud = Some(map.next_value_seed(KindOf { look_inside: true })?)
-                            }
-                            Field::Iat => found.iat = Some(map.next_value_seed(shallow)?),
-                            Field::Jti => found.jti = Some(map.next_value_seed(shallow)?),
-                            Field::Events => {
-                                found.events =
-                                    Some(map.next_value_seed(KindOf { look_inside: true })?)
-                            }
-                            Field::Alg | Field::Kid | Field::Typ | Field::Other => {
-                                map.next_value::<Skip>()?;
-                            }
-                        }
-                    }
-                    Ok(Claims::Object(found))
-                }
-
-                fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Claims, A::Error> {
-                    while seq.next_element::<Skip>()?.is_some() {}
-                    Ok(Claims::NotObject)
-                }
-
-                fn visit_str<E: de::Error>(self, _: &str) -> Result<Claims, E> {
-                    Ok(Claims::NotObject)
-                }
-
-                fn visit_i64<E: de::Error>(self, _: i64) -> Result<Claims, E> {
-                    Ok(Claims::NotObject)
-                }
-
-                fn visit_u64<E: de::Error>(self, _: u64) -> Result<Claims, E> {
-                    Ok(Claims::NotObject)
-                }
-
-                fn visit_f64<E: de::Error>(self, _: f64) -> Result<Claims, E> {
-                    Ok(Claims::NotObject)
-                }
-
-                fn visit_bool<E: de::Error>(self, _: bool) -> Result<Claims, E> {
-                    Ok(Claims::NotObject)
-                }
-
-                fn visit_unit<E: de::Error>(self) -> Result<Claims, E> {
-                    Ok(Claims::NotObject)
-                }
-            }
-            deserializer.deserialize_any(ClaimsVisitor)
         }
     }
 }
@@ -3109,6 +3075,23 @@ fn is_base64url(input: &[u8]) -> bool {
             .iter()
             .fold(0u8, |acc, &c| acc | BASE64URL[usize::from(c)])
             < 64
+}
+
+/// Encodes `bytes` as unpadded base64url (RFC 4648 §5).
+#[cfg(any(feature = "sign", test))]
+fn base64url_encode(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+        }
+    }
+    out
 }
 
 /// Decodes unpadded base64url (RFC 4648 §5), or `None` for a character outside the alphabet or
@@ -3662,19 +3645,7 @@ mod tests {
     }
 
     fn b64(bytes: &[u8]) -> String {
-        const ALPHABET: &[u8; 64] =
-            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-        let mut out = String::new();
-        for chunk in bytes.chunks(3) {
-            let n = chunk
-                .iter()
-                .enumerate()
-                .fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
-            for i in 0..=chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-            }
-        }
-        out
+        base64url_encode(bytes)
     }
 
     fn token(header: &str, claims: &str) -> String {
@@ -4162,5 +4133,21 @@ mod tests {
                 .map(<[_]>::len),
             Some(5)
         );
+    }
+
+    #[test]
+    fn base64url_matches_the_rfc_4648_vectors() {
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg"),
+            ("fo", "Zm8"),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg"),
+            ("fooba", "Zm9vYmE"),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64url_encode(plain.as_bytes()), encoded);
+        }
+        assert_eq!(base64url_encode(&[0xfb, 0xff]), "-_8");
     }
 }
