@@ -35,10 +35,11 @@
 //!
 //! 1. Publish [`jwks`]`(&[&key])` (serialized with `serde_json::to_string_pretty`) at an HTTPS URL
 //!    Okta can reach, such as `https://transmitter.example.com/.well-known/jwks.json`.
-//! 2. Register the provider: in the Admin Console, **Security → Device Integrations → Receive
-//!    shared signals → Create stream** with the issuer and the JWKS URL; or with the API,
+//! 2. Register the provider in the org (Identity Threat Protection needed): in the Admin
+//!    Console, by creating a shared-signals stream with the issuer and the JWKS URL (Okta's help
+//!    page "Configure a shared signal receiver"); or with the SSF Receiver API,
 //!    `POST /api/v1/security-events-providers` with
-//!    `{"name": "…", "type": "…", "settings": {"issuer": "<iss>", "jwks_url": "<url>"}}`.
+//!    `{"name": "…", "type": "okta", "settings": {"issuer": "<iss>", "jwks_url": "<url>"}}`.
 //! 3. Sign with the same `kid` as in the JWKS and the same `iss`, byte for byte.
 //!
 //! Rotating a key: publish a JWKS that holds both keys, switch signing to the new `kid`, then
