@@ -671,7 +671,10 @@ fn demo_runs_end_to_end() {
         stderr(&output)
     );
     let text = stdout(&output);
-    let outcomes: Vec<&str> = text.lines().filter(|l| !l.starts_with('{')).collect();
+    let outcomes: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with("receiver: ") && !l.starts_with("== "))
+        .collect();
     assert_eq!(outcomes.len(), 8, "{text}");
     assert!(
         outcomes[..6].iter().all(|l| l.starts_with("accepted ")),
@@ -688,9 +691,18 @@ fn demo_runs_end_to_end() {
     );
     let logged: Vec<Value> = text
         .lines()
-        .filter(|l| l.starts_with('{'))
+        .filter_map(|l| l.strip_prefix("receiver: "))
         .map(|l| serde_json::from_str(l).expect("log line"))
         .collect();
+    let labels: Vec<&str> = text.lines().filter(|l| l.starts_with("== ")).collect();
+    assert_eq!(
+        labels[0],
+        "== session-revoked, signed with demo-key: expect accepted"
+    );
+    assert_eq!(
+        labels[7],
+        "== session-revoked signed by another key with the same kid: expect rejected authentication_failed"
+    );
     assert_eq!(logged.len(), 8);
     assert!(
         stderr(&output).ends_with("okta-ssf demo: 8 of 8 outcomes as expected\n"),

@@ -14,9 +14,11 @@ use clap::{Parser, Subcommand};
 
 const EXIT_STATUSES: &str = "\
 Exit status:
-  0  every token was accepted (or, with --dry-run, passed the check)
-  1  a token was rejected, failed or invalid
-  2  a usage or configuration error (bad domain, unreadable file, conflicting flags)";
+  0  success: publish, every token accepted (with --dry-run, every token passed the check);
+     inspect, every token passed the check; demo, every outcome as expected
+  1  publish: a token was rejected, failed or invalid; inspect: a token failed the check;
+     demo: an outcome was not the expected one
+  2  a usage or configuration error (bad domain, unreadable file or key, conflicting flags)";
 
 #[derive(Parser)]
 #[command(name = "okta-ssf", version, about = "Publish Security Event Tokens to Okta's Shared Signals receiver", after_help = EXIT_STATUSES)]

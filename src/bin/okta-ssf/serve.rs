@@ -6,7 +6,7 @@ use okta_ssf::receiver::{Jwks, Receiver, ReceiverConfig};
 use okta_ssf::sign::{
     ComplianceStatus, Event, InitiatingEntity, RiskLevel, SetBuilder, SigningKey, Subject, jwks,
 };
-use okta_ssf::{Client, ClientBuilder, RetryPolicy, TokenCheck};
+use okta_ssf::{Client, ClientBuilder, EventType, RetryPolicy, TokenCheck};
 
 use crate::Usage;
 use crate::input::Line;
@@ -86,7 +86,8 @@ const DEMO_AUD: &str = "https://demo.okta.com";
 pub(crate) fn demo(_args: DemoArgs) -> Result<bool, Usage> {
     let key = SigningKey::generate_p256("demo-key")?;
     let impostor = SigningKey::generate_p256("demo-key")?;
-    let config = ReceiverConfig::new(Jwks::from_value(&jwks(&[&key]))?, &[DEMO_ISS], DEMO_AUD);
+    let config = ReceiverConfig::new(Jwks::from_value(&jwks(&[&key]))?, &[DEMO_ISS], DEMO_AUD)
+        .log(Box::new(Labelled::default()));
     let receiver = Receiver::start("127.0.0.1:0", config)?;
     eprintln!(
         "okta-ssf demo: a receiver on {} trusts key `demo-key` for issuer {DEMO_ISS}",
@@ -121,25 +122,34 @@ pub(crate) fn demo(_args: DemoArgs) -> Result<bool, Usage> {
             .reason_admin("Session moved networks"),
         Event::identifier_changed(user()).new_value("jane.smith@example.com"),
     ];
-    let mut cases: Vec<(String, &str)> = Vec::new();
+    // (what the token is, its outcome as expected, the token)
+    let mut cases: Vec<(String, &str, String)> = Vec::new();
     for event in events {
-        cases.push((
-            SetBuilder::new(DEMO_ISS, DEMO_AUD)
-                .event(event)
-                .sign(&key)?,
-            "accepted",
-        ));
+        let label = EventType::from_uri(event.type_uri()).map_or("event", EventType::short_name);
+        let token = SetBuilder::new(DEMO_ISS, DEMO_AUD)
+            .event(event)
+            .sign(&key)?;
+        cases.push((format!("{label}, signed with demo-key"), "accepted", token));
     }
     let wrong_audience = SetBuilder::new(DEMO_ISS, "https://demo-admin.okta.com")
         .event(Event::session_revoked(user()).reason_admin("x"));
-    cases.push((wrong_audience.sign(&key)?, "rejected invalid_audience"));
+    cases.push((
+        "session-revoked for the -admin host".into(),
+        "rejected invalid_audience",
+        wrong_audience.sign(&key)?,
+    ));
     let other_key =
         SetBuilder::new(DEMO_ISS, DEMO_AUD).event(Event::session_revoked(user()).reason_admin("x"));
-    cases.push((other_key.sign(&impostor)?, "rejected authentication_failed"));
+    cases.push((
+        "session-revoked signed by another key with the same kid".into(),
+        "rejected authentication_failed",
+        other_key.sign(&impostor)?,
+    ));
 
     let mut counts = Counts::default();
     let mut as_expected = 0;
-    for (n, (token, expected)) in cases.iter().enumerate() {
+    for (n, (label, expected, token)) in cases.iter().enumerate() {
+        println!("== {label}: expect {expected}");
         let line = Line {
             source: format!("demo:{}", n + 1),
             token: token.clone(),
@@ -158,7 +168,7 @@ pub(crate) fn demo(_args: DemoArgs) -> Result<bool, Usage> {
             if ok {
                 ""
             } else {
-                "   <- not what was expected"
+                "   <- NOT what was expected"
             }
         );
     }
@@ -168,4 +178,30 @@ pub(crate) fn demo(_args: DemoArgs) -> Result<bool, Usage> {
         cases.len()
     );
     Ok(as_expected == cases.len())
+}
+
+/// Standard output, each line of the receiver's log marked `receiver: ` so it stands apart from
+/// the outcomes.
+#[derive(Default)]
+struct Labelled {
+    line: Vec<u8>,
+}
+
+impl std::io::Write for Labelled {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        for &b in buf {
+            self.line.push(b);
+            if b == b'\n' {
+                let mut out = std::io::stdout().lock();
+                out.write_all(b"receiver: ")?;
+                out.write_all(&self.line)?;
+                self.line.clear();
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stdout().flush()
+    }
 }
