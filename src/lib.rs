@@ -109,8 +109,9 @@
 //! and Okta drops a repeated `jti`. By default a call makes at most 3 attempts; after a `429`
 //! it waits until Okta's `X-Rate-Limit-Reset` (by the server's clock, plus one second, at most
 //! 30 s), otherwise it backs off exponentially with full jitter (500 ms base, 8 s cap). Each
-//! request has a 10 s connect timeout and a 30 s overall timeout, and one 60 s deadline bounds
-//! the whole call, waits included. See [`RetryPolicy`] and [`ClientBuilder`]; retries are
+//! request has a 10 s connect timeout and a 30 s timeout once connected, and one 60 s deadline
+//! bounds the whole call, waits included (name resolution aside: the system resolver bounds
+//! that). See [`RetryPolicy`] and [`ClientBuilder`]; retries are
 //! logged at debug level through the `log` facade.
 //!
 //! # What never leaves the process
@@ -153,7 +154,8 @@ pub const OKTA_EVENTS_PATH: &str = "/security/api/v1/security-events";
 /// The media type of a Security Event Token (RFC 8417 §2.3), sent as `Content-Type`.
 pub const SECEVENT_JWT: &str = "application/secevent+jwt";
 
-/// The largest token, in bytes, that [`check_token`] and [`Client::publish`] accept: 64 KiB.
+/// The largest token, in bytes, that [`check_token`] (and so [`Client::publish`], unless its
+/// check is turned off with [`TokenCheck::Skip`]) accepts: 64 KiB.
 ///
 /// Real SETs are well under 4 KiB; anything near this size is a mistake, not an event.
 pub const MAX_TOKEN_BYTES: usize = 64 * 1024;
@@ -177,6 +179,10 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// The default bound on one whole [`Client::publish`] call, retries and waits included:
 /// 60 seconds.
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(60);
+
+/// The longest any time option of this crate can be: 24 hours. Longer values (up to
+/// `Duration::MAX`) are taken as 24 hours, so that no deadline arithmetic can overflow.
+pub const MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// A blocking client for one SET receiver.
 ///
@@ -490,7 +496,10 @@ impl ClientBuilder {
         }
     }
 
-    /// The time allowed to open a connection, name lookup and TLS handshake included.
+    /// The time allowed to open a connection, the TLS handshake included. Looking up the
+    /// receiver's name is not part of it: that is bounded by the system resolver's own limits
+    /// (`timeout` and `attempts` in `/etc/resolv.conf`), since ureq would need a thread per
+    /// request to bound it. Longer than [`MAX_DURATION`] counts as [`MAX_DURATION`].
     ///
     /// Defaults to [`DEFAULT_CONNECT_TIMEOUT`] (10 seconds).
     pub fn connect_timeout(mut self, timeout: Duration) -> ClientBuilder {
@@ -503,6 +512,8 @@ impl ClientBuilder {
     /// request line and headers, sending the token, waiting for the answer's headers, reading
     /// its body) gets a quarter of it; a phase that runs over fails with [`Error::Timeout`].
     ///
+    /// Longer than [`MAX_DURATION`] counts as [`MAX_DURATION`].
+    ///
     /// Defaults to [`DEFAULT_TIMEOUT`] (30 seconds: 7.5 seconds a phase).
     pub fn timeout(mut self, timeout: Duration) -> ClientBuilder {
         self.timeout = timeout;
@@ -512,6 +523,9 @@ impl ClientBuilder {
     /// The bound on one whole [`Client::publish`] call, every attempt and every wait between
     /// them included. When the next wait would cross it, the call stops and returns the last
     /// failure; an attempt started near it gets only what is left as its timeout.
+    ///
+    /// Name resolution, left to the system resolver, is the one step it cannot cut short.
+    /// Longer than [`MAX_DURATION`] counts as [`MAX_DURATION`].
     ///
     /// Defaults to [`DEFAULT_DEADLINE`] (60 seconds).
     pub fn deadline(mut self, deadline: Duration) -> ClientBuilder {
@@ -636,7 +650,11 @@ impl ClientBuilder {
             .proxy(proxy)
             .tls_config(tls.build())
             .max_idle_connections_per_host(8);
-        let config = bounded_phases!(config, self.connect_timeout, self.timeout).build();
+        let (connect_timeout, timeout) = (
+            self.connect_timeout.min(MAX_DURATION),
+            self.timeout.min(MAX_DURATION),
+        );
+        let config = bounded_phases!(config, connect_timeout, timeout).build();
 
         Ok(Client {
             inner: Arc::new(Inner {
@@ -645,9 +663,9 @@ impl ClientBuilder {
                 origin: target.origin,
                 user_agent,
                 token_check: self.token_check,
-                connect_timeout: self.connect_timeout,
-                timeout: self.timeout,
-                deadline: self.deadline,
+                connect_timeout,
+                timeout,
+                deadline: self.deadline.min(MAX_DURATION),
                 retry: self.retry,
                 proxy: proxy_kind,
                 extra_roots: self.extra_roots_pem.len(),
@@ -795,10 +813,14 @@ impl RetryPolicy {
     /// The wait before retry number `retry` (1 for the first) after `err`.
     fn delay(&self, err: &Error, retry: u32) -> Duration {
         if let Some(wait) = err.response().and_then(ResponseInfo::retry_after) {
-            return wait.min(self.max_server_wait);
+            return wait.min(self.max_server_wait).min(MAX_DURATION);
         }
         let exp = 2u32.saturating_pow(retry.saturating_sub(1));
-        let ceiling = self.base_delay.saturating_mul(exp).min(self.max_delay);
+        let ceiling = self
+            .base_delay
+            .saturating_mul(exp)
+            .min(self.max_delay)
+            .min(MAX_DURATION);
         ceiling.mul_f64(random_fraction())
     }
 }
@@ -1187,6 +1209,8 @@ pub enum Error {
         /// The certificate problem.
         #[source]
         source: BoxError,
+        /// How many requests the call made.
+        attempts: u32,
     },
 
     /// The TLS handshake failed for another reason than the certificate, such as no protocol
@@ -1196,6 +1220,8 @@ pub enum Error {
         /// The underlying failure.
         #[source]
         source: BoxError,
+        /// How many requests the call made.
+        attempts: u32,
     },
 
     /// The request did not finish within its time (see [`ClientBuilder::connect_timeout`],
@@ -1228,6 +1254,8 @@ pub enum Error {
         /// The parser's complaint.
         #[source]
         source: BoxError,
+        /// How many requests the call made.
+        attempts: u32,
     },
 }
 
@@ -1271,10 +1299,10 @@ impl Error {
         match self {
             Error::Connect { attempts, .. }
             | Error::Timeout { attempts, .. }
-            | Error::Transport { attempts, .. } => *attempts,
-            Error::UntrustedCertificate { .. }
-            | Error::Tls { .. }
-            | Error::InvalidResponse { .. } => 1,
+            | Error::Transport { attempts, .. }
+            | Error::UntrustedCertificate { attempts, .. }
+            | Error::Tls { attempts, .. }
+            | Error::InvalidResponse { attempts, .. } => *attempts,
             _ => self.response().map_or(0, ResponseInfo::attempts),
         }
     }
@@ -1283,7 +1311,10 @@ impl Error {
         match self {
             Error::Connect { attempts, .. }
             | Error::Timeout { attempts, .. }
-            | Error::Transport { attempts, .. } => *attempts = n,
+            | Error::Transport { attempts, .. }
+            | Error::UntrustedCertificate { attempts, .. }
+            | Error::Tls { attempts, .. }
+            | Error::InvalidResponse { attempts, .. } => *attempts = n,
             Error::Redirect { info, .. }
             | Error::ResponseTooLarge { info, .. }
             | Error::Unauthorized(info)
@@ -1350,9 +1381,11 @@ impl Error {
                 {
                     Some(rustls::Error::InvalidCertificate(_)) => Error::UntrustedCertificate {
                         source: Box::new(e),
+                        attempts,
                     },
                     _ => Error::Tls {
                         source: Box::new(e),
+                        attempts,
                     },
                 }
             }
@@ -1381,6 +1414,7 @@ impl Error {
             ureq::Error::Rustls(rustls::Error::InvalidCertificate(_)) => {
                 Error::UntrustedCertificate {
                     source: Box::new(e),
+                    attempts,
                 }
             }
             ureq::Error::Tls(_)
@@ -1388,11 +1422,13 @@ impl Error {
             | ureq::Error::Pem(_)
             | ureq::Error::TlsRequired => Error::Tls {
                 source: Box::new(e),
+                attempts,
             },
             ureq::Error::Protocol(_)
             | ureq::Error::LargeResponseHeader(..)
             | ureq::Error::Http(_) => Error::InvalidResponse {
                 source: Box::new(e),
+                attempts,
             },
             _ => Error::Transport {
                 source: Box::new(e),
@@ -1491,15 +1527,17 @@ fn parse_target(input: &str, mode: TargetMode) -> Result<Target, DomainError> {
     let (host, port) = split_host_port(authority)?;
     let loopback = is_loopback(&host);
 
-    let is_okta_host = mode == TargetMode::OktaDomain
-        || [
-            ".okta.com",
-            ".oktapreview.com",
-            ".okta-emea.com",
-            ".okta-gov.com",
-        ]
-        .iter()
-        .any(|suffix| host.ends_with(suffix));
+    // Only Okta's own hosts have an Admin Console twin; a custom domain such as
+    // `sso-admin.acme.com` is just a name.
+    let is_okta_host = [
+        ".okta.com",
+        ".oktapreview.com",
+        ".okta-emea.com",
+        ".okta-gov.com",
+        ".okta.mil",
+    ]
+    .iter()
+    .any(|suffix| host.ends_with(suffix));
     if is_okta_host {
         if let Some((first, others)) = host.split_once('.') {
             if let Some(org) = first.strip_suffix("-admin").filter(|org| !org.is_empty()) {
@@ -2502,7 +2540,8 @@ pub enum TokenError {
     /// The header or claims are JSON, but not an object.
     #[error("the {0} is not a JSON object")]
     NotObject(Segment),
-    /// A header parameter Okta requires (`alg`, `kid`, `typ`) is missing or not a string.
+    /// A header parameter Okta requires (`alg`, `kid`, `typ`) is missing or not a string (or,
+    /// for `kid`, empty).
     #[error("the header has no `{0}` string; Okta requires `alg`, `kid` and `typ`")]
     MissingHeader(&'static str),
     /// `alg` is `none`.
@@ -2539,10 +2578,11 @@ pub enum TokenError {
 ///
 /// Surrounding ASCII whitespace is ignored, as [`Client::publish`] trims it. A token passes
 /// when it is at most [`MAX_TOKEN_BYTES`] long and is a compact JWS of three unpadded base64url
-/// segments whose header is a JSON object with string `alg` (not `none`, not HMAC), `kid` and
-/// `typ` (`secevent+jwt`), and whose claims are a JSON object with a string `iss`, an `aud`
-/// that is a string or an array of strings, an integer `iat`, a string `jti`, and an `events`
-/// object holding at least one event object. The signature is not verified.
+/// segments whose header is a JSON object with string `alg` (not `none`, not HMAC), `kid` (not
+/// empty) and `typ` (`secevent+jwt`), and whose claims are a JSON object with a non-empty string
+/// `iss`, an `aud` that is a non-empty string or an array of them, an integer `iat`, a
+/// non-empty string `jti`, and an `events` object holding at least one event object. The
+/// signature is not verified.
 ///
 /// # Errors
 ///
@@ -2619,19 +2659,22 @@ pub fn check_token(token: &str) -> Result<Token, TokenError> {
     let wrong =
         |name: &'static str, expected: &'static str| TokenError::ClaimType { name, expected };
     if claim(probe.iss, "iss")? != probe::Kind::String {
-        return Err(wrong("iss", "a string"));
+        return Err(wrong("iss", "a non-empty string"));
     }
     if !matches!(
         claim(probe.aud, "aud")?,
         probe::Kind::String | probe::Kind::StringArray
     ) {
-        return Err(wrong("aud", "a string or a non-empty array of strings"));
+        return Err(wrong(
+            "aud",
+            "a non-empty string or array of non-empty strings",
+        ));
     }
     if claim(probe.iat, "iat")? != probe::Kind::Integer {
         return Err(wrong("iat", "an integer number of seconds"));
     }
     if claim(probe.jti, "jti")? != probe::Kind::String {
-        return Err(wrong("jti", "a string"));
+        return Err(wrong("jti", "a non-empty string"));
     }
     match claim(probe.events, "events")? {
         probe::Kind::Object { len: 0, .. } => return Err(TokenError::NoEvents),
@@ -2673,10 +2716,12 @@ mod probe {
     /// The JSON type of a value, with what the check needs of arrays and objects.
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
     pub(super) enum Kind {
+        /// A string with at least one character.
         String,
+        EmptyString,
         /// An integer that fits an `i64`.
         Integer,
-        /// A non-empty array of strings.
+        /// A non-empty array of non-empty strings.
         StringArray,
         /// An object: its number of entries, and (when looked into) whether every value is an
         /// object.
@@ -2742,7 +2787,10 @@ mod probe {
             while let Some(name) = map.next_key::<Field>()? {
                 match name {
                     Field::Alg => found.alg = map.next_value_seed(StrWith(classify_alg))?,
-                    Field::Kid => found.kid = map.next_value_seed(StrWith(|_: &str| ()))?.is_some(),
+                    Field::Kid => {
+                        found.kid = map.next_value_seed(StrWith(|kid: &str| !kid.is_empty()))?
+                            == Some(true);
+                    }
                     Field::Typ => found.typ = map.next_value_seed(StrWith(is_secevent_jwt))?,
                     _ => {
                         map.next_value::<Skip>()?;
@@ -2821,8 +2869,12 @@ mod probe {
             f.write_str("any JSON value")
         }
 
-        fn visit_str<E: de::Error>(self, _: &str) -> Result<Kind, E> {
-            Ok(Kind::String)
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Kind, E> {
+            Ok(if v.is_empty() {
+                Kind::EmptyString
+            } else {
+                Kind::String
+            })
         }
 
         fn visit_i64<E: de::Error>(self, _: i64) -> Result<Kind, E> {
@@ -2894,8 +2946,8 @@ mod probe {
         Signed,
     }
 
-    /// What the header holds: `alg` classified, whether `kid` is a string, and whether `typ`
-    /// is `secevent+jwt`. A parameter that is not a string counts as missing, as with a map.
+    /// What the header holds: `alg` classified, whether `kid` is a non-empty string, and whether
+    /// `typ` is `secevent+jwt`. A parameter that is not a string counts as missing.
     #[derive(Default)]
     pub(super) struct HeaderFound {
         pub(super) alg: Option<Alg>,
@@ -3167,6 +3219,7 @@ mod tests {
             ("acme.okta-emea.com", "acme.okta-emea.com"),
             ("login.acme.com", "login.acme.com"),
             ("login.acme.com:8443", "login.acme.com:8443"),
+            ("sso-admin.acme.com", "sso-admin.acme.com"),
             ("https://10.1.2.3:9443/", "10.1.2.3:9443"),
         ] {
             assert_eq!(
@@ -3475,11 +3528,17 @@ mod tests {
                 "could not connect to the receiver after 3 attempts",
             ),
             (
-                Error::UntrustedCertificate { source: io() },
+                Error::UntrustedCertificate {
+                    source: io(),
+                    attempts: 1,
+                },
                 "the receiver's TLS certificate is not trusted; on a network that intercepts TLS, add its root certificate",
             ),
             (
-                Error::Tls { source: io() },
+                Error::Tls {
+                    source: io(),
+                    attempts: 1,
+                },
                 "TLS handshake with the receiver failed",
             ),
             (
@@ -3504,7 +3563,10 @@ mod tests {
                 "connection to the receiver broke",
             ),
             (
-                Error::InvalidResponse { source: io() },
+                Error::InvalidResponse {
+                    source: io(),
+                    attempts: 1,
+                },
                 "receiver's answer is not valid HTTP",
             ),
         ];
@@ -3561,8 +3623,20 @@ mod tests {
             }
             .is_retryable()
         );
-        assert!(!Error::InvalidResponse { source: io() }.is_retryable());
-        assert!(!Error::UntrustedCertificate { source: io() }.is_retryable());
+        assert!(
+            !Error::InvalidResponse {
+                source: io(),
+                attempts: 1
+            }
+            .is_retryable()
+        );
+        assert!(
+            !Error::UntrustedCertificate {
+                source: io(),
+                attempts: 1
+            }
+            .is_retryable()
+        );
         assert!(!Error::NotFound(info(404, None)).is_retryable());
         assert!(!Error::Unauthorized(info(401, None)).is_retryable());
         assert!(!Error::InvalidToken(TokenError::Empty).is_retryable());
@@ -3750,21 +3824,21 @@ mod tests {
             with(r#"{"iss":1,"aud":"a","iat":1,"jti":"j","events":{"e":{}}}"#),
             TokenError::ClaimType {
                 name: "iss",
-                expected: "a string"
+                expected: "a non-empty string"
             }
         );
         assert_eq!(
             with(r#"{"iss":"i","aud":[],"iat":1,"jti":"j","events":{"e":{}}}"#),
             TokenError::ClaimType {
                 name: "aud",
-                expected: "a string or a non-empty array of strings"
+                expected: "a non-empty string or array of non-empty strings"
             }
         );
         assert_eq!(
             with(r#"{"iss":"i","aud":["a",2],"iat":1,"jti":"j","events":{"e":{}}}"#),
             TokenError::ClaimType {
                 name: "aud",
-                expected: "a string or a non-empty array of strings"
+                expected: "a non-empty string or array of non-empty strings"
             }
         );
         assert_eq!(
@@ -3778,7 +3852,7 @@ mod tests {
             with(r#"{"iss":"i","aud":"a","iat":1,"jti":7,"events":{"e":{}}}"#),
             TokenError::ClaimType {
                 name: "jti",
-                expected: "a string"
+                expected: "a non-empty string"
             }
         );
         assert_eq!(
@@ -3787,6 +3861,33 @@ mod tests {
                 name: "events",
                 expected: "a JSON object"
             }
+        );
+        // Empty strings name no issuer, audience, key or token.
+        let claims = |iss: &str, aud: &str, jti: &str| {
+            format!(r#"{{"iss":{iss},"aud":{aud},"iat":1,"jti":{jti},"events":{{"e":{{}}}}}}"#)
+        };
+        let empty_string = |name| TokenError::ClaimType {
+            name,
+            expected: "a non-empty string",
+        };
+        assert_eq!(
+            with(&claims(r#""""#, r#""a""#, r#""j""#)),
+            empty_string("iss")
+        );
+        assert_eq!(
+            with(&claims(r#""i""#, r#""a""#, r#""""#)),
+            empty_string("jti")
+        );
+        let aud = TokenError::ClaimType {
+            name: "aud",
+            expected: "a non-empty string or array of non-empty strings",
+        };
+        assert_eq!(with(&claims(r#""i""#, r#""""#, r#""j""#)), aud);
+        assert_eq!(with(&claims(r#""i""#, r#"["a",""]"#, r#""j""#)), aud);
+        let header = r#"{"alg":"RS256","kid":"","typ":"secevent+jwt"}"#;
+        assert_eq!(
+            check_token(&token(header, CLAIMS)).map(|_| ()),
+            Err(TokenError::MissingHeader("kid"))
         );
         // Found by the property tests: a number out of range fails the check as it fails a
         // `Value` parse, so a token that passes always has claims to show.
@@ -4096,6 +4197,10 @@ mod tests {
                 .delay(&limited, 1),
             Duration::from_secs(2)
         );
+        let huge = RetryPolicy::new().backoff(Duration::MAX, Duration::MAX);
+        for retry in [1, 2, 64, u32::MAX] {
+            assert!(huge.delay(&server, retry) <= MAX_DURATION);
+        }
         assert_eq!(RetryPolicy::never(), RetryPolicy::new().max_retries(0));
         assert_eq!(RetryPolicy::default(), RetryPolicy::new());
     }

@@ -507,3 +507,60 @@ fn retries_off_means_one_request() {
     assert_eq!((err.http_status(), err.attempts()), (Some(503), 1));
     assert_eq!(same_body_count(&server), 1);
 }
+
+#[test]
+fn attempts_count_the_requests_whatever_the_last_failure() {
+    // A broken connection (retried), then an answer that is not HTTP (not retried).
+    let server = ScriptedServer::start(vec![
+        Action::Close,
+        Action::Answer(b"HTTP/1.1 nope\r\n\r\n".to_vec()),
+    ]);
+    let err = client(&server, Duration::from_secs(5))
+        .publish(&vector_token())
+        .expect_err("not HTTP");
+    assert!(
+        matches!(err, Error::InvalidResponse { attempts: 2, .. }),
+        "{err:?}"
+    );
+    assert_eq!(err.attempts(), 2);
+    assert_eq!(same_body_count(&server), 2);
+}
+
+#[test]
+fn the_longest_durations_never_overflow() {
+    // Every time option at Duration::MAX: taken as 24 hours, no arithmetic panics.
+    let server = ScriptedServer::start(vec![answer("202 Accepted", &[], "")]);
+    let client = ClientBuilder::new(&server.origin())
+        .connect_timeout(Duration::MAX)
+        .timeout(Duration::MAX)
+        .deadline(Duration::MAX)
+        .retry(
+            RetryPolicy::new()
+                .backoff(Duration::MAX, Duration::MAX)
+                .max_server_wait(Duration::MAX),
+        )
+        .build()
+        .expect("client");
+    assert_eq!(
+        client.publish(&vector_token()).expect("accepted"),
+        Status::Accepted
+    );
+
+    // A server asking for the longest wait there is, under the longest cap: the wait passes the
+    // deadline, so the call stops at once.
+    let server = ScriptedServer::start(vec![answer(
+        "429 Too Many Requests",
+        &[("Retry-After", "18446744073709551615")],
+        "",
+    )]);
+    let client = ClientBuilder::new(&server.origin())
+        .deadline(Duration::from_secs(2))
+        .retry(RetryPolicy::new().max_server_wait(Duration::MAX))
+        .build()
+        .expect("client");
+    let start = Instant::now();
+    let err = client.publish(&vector_token()).expect_err("rate limited");
+    assert_within(start, Duration::from_secs(2));
+    assert!(matches!(err, Error::RateLimited(_)), "{err:?}");
+    assert_eq!(same_body_count(&server), 1);
+}
