@@ -290,8 +290,9 @@ impl ReceiverConfig {
         self
     }
 
-    /// How long a client may take to send a request, and how long a kept-alive connection may
-    /// stay idle.
+    /// How long a client has to send each whole request, counted from connecting or from the
+    /// previous answer: a client that sends too slowly, or a kept-alive connection idle that
+    /// long, is closed.
     ///
     /// Defaults to [`DEFAULT_READ_TIMEOUT`] (10 seconds).
     pub fn read_timeout(mut self, timeout: Duration) -> ReceiverConfig {
@@ -301,7 +302,9 @@ impl ReceiverConfig {
 }
 
 /// What the receiver decided about one request.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// `Debug` shows the status, code and description only: the claims carry personal data.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Verdict {
     status: u16,
     code: Option<ErrorCode>,
@@ -311,6 +314,17 @@ pub struct Verdict {
     iss: Option<String>,
     event_type: Option<String>,
     event: Option<Value>,
+}
+
+impl fmt::Debug for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Verdict")
+            .field("status", &self.status)
+            .field("code", &self.code)
+            .field("description", &self.description)
+            .field("duplicate", &self.duplicate)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Verdict {
@@ -373,27 +387,34 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl State {
     fn key(&self, kid: &str) -> Option<PublicKey> {
-        let mut keys = lock(&self.keys);
-        match &mut *keys {
-            KeySource::Fixed(jwks) => jwks.get(kid).cloned(),
-            KeySource::Url {
-                url,
-                cached,
-                fetched,
-            } => {
-                if let Some(key) = cached.get(kid) {
-                    return Some(key.clone());
+        let url = {
+            let mut keys = lock(&self.keys);
+            match &mut *keys {
+                KeySource::Fixed(jwks) => return jwks.get(kid).cloned(),
+                KeySource::Url {
+                    url,
+                    cached,
+                    fetched,
+                } => {
+                    if let Some(key) = cached.get(kid) {
+                        return Some(key.clone());
+                    }
+                    if fetched.is_some_and(|at| at.elapsed() < JWKS_REFETCH_INTERVAL) {
+                        return None;
+                    }
+                    // Claimed now, so that other connections do not fetch too.
+                    *fetched = Some(Instant::now());
+                    url.clone()
                 }
-                if fetched.is_some_and(|at| at.elapsed() < JWKS_REFETCH_INTERVAL) {
-                    return None;
-                }
-                *fetched = Some(Instant::now());
-                if let Ok(fresh) = Jwks::fetch(url) {
-                    *cached = fresh;
-                }
-                cached.get(kid).cloned()
             }
+        };
+        // Fetched without the lock: connections whose keys are known are not held up.
+        let fresh = Jwks::fetch(&url).ok()?;
+        let key = fresh.get(kid).cloned();
+        if let KeySource::Url { cached, .. } = &mut *lock(&self.keys) {
+            *cached = fresh;
         }
+        key
     }
 
     /// The verdict on one request: its `Content-Type` and body.
@@ -661,7 +682,14 @@ impl Receiver {
 
     /// A handle that stops the receiver from another thread (a Ctrl-C handler, say).
     pub fn stopper(&self) -> impl Fn() + Send + Sync + 'static {
-        let (stop, addr) = (self.stop.clone(), self.addr);
+        let (stop, mut addr) = (self.stop.clone(), self.addr);
+        // Listening on every address: wake it through the loopback one.
+        if addr.ip().is_unspecified() {
+            addr.set_ip(match addr.ip() {
+                std::net::IpAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+                std::net::IpAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+            });
+        }
         move || {
             stop.store(true, Ordering::SeqCst);
             // Wake the accept loop.
@@ -694,7 +722,14 @@ fn accept_loop(listener: &TcpListener, state: &Arc<State>, stop: &Arc<AtomicBool
             break;
         }
         workers.retain(|w| !w.is_finished());
-        let Ok(mut stream) = stream else { continue };
+        let mut stream = match stream {
+            Ok(stream) => stream,
+            // Out of file descriptors, say: wait a little instead of spinning.
+            Err(_) => {
+                std::thread::sleep(Duration::from_millis(10));
+                continue;
+            }
+        };
         if active.load(Ordering::SeqCst) >= max {
             let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
             let _ = stream.write_all(b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
@@ -704,22 +739,22 @@ fn accept_loop(listener: &TcpListener, state: &Arc<State>, stop: &Arc<AtomicBool
         if let Ok(handle) = stream.try_clone() {
             lock(&open).insert(id, handle);
         }
-        let (state, stop, done, registry) =
-            (state.clone(), stop.clone(), active.clone(), open.clone());
+        let slot = Slot {
+            id,
+            active: active.clone(),
+            open: open.clone(),
+        };
+        let (state, stop) = (state.clone(), stop.clone());
         let spawned = std::thread::Builder::new()
             .name("okta-ssf-connection".into())
             .spawn(move || {
+                // Given back when the thread ends, even by a panic.
+                let _slot = slot;
                 serve_connection(stream, &state, &stop);
-                lock(&registry).remove(&id);
-                done.fetch_sub(1, Ordering::SeqCst);
             });
-        match spawned {
-            Ok(handle) => workers.push(handle),
-            // Out of threads: the connection was dropped with the closure.
-            Err(_) => {
-                lock(&open).remove(&id);
-                active.fetch_sub(1, Ordering::SeqCst);
-            }
+        // Out of threads, the connection and its slot were dropped with the closure.
+        if let Ok(handle) = spawned {
+            workers.push(handle);
         }
     }
     for stream in lock(&open).values() {
@@ -746,7 +781,7 @@ enum ReadError {
     Answer(u16, &'static str),
 }
 
-fn read_head(reader: &mut BufReader<TcpStream>) -> Result<Request, ReadError> {
+fn read_head(reader: &mut BufReader<TimedStream>) -> Result<Request, ReadError> {
     let mut head = Vec::with_capacity(1024);
     loop {
         let before = head.len();
@@ -828,15 +863,52 @@ fn respond(
     stream.write_all(&out)
 }
 
+/// A connection's place among the open ones: counted in `active` and listed in `open` while
+/// it lives.
+struct Slot {
+    id: usize,
+    active: Arc<AtomicUsize>,
+    open: Arc<Mutex<HashMap<usize, TcpStream>>>,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        lock(&self.open).remove(&self.id);
+        self.active.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// A connection read under a deadline: every read waits at most until then, so a client that
+/// trickles its request a byte at a time is cut off when the deadline passes.
+struct TimedStream {
+    stream: TcpStream,
+    deadline: Instant,
+}
+
+impl Read for TimedStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::ErrorKind::TimedOut.into());
+        }
+        self.stream.set_read_timeout(Some(left))?;
+        self.stream.read(buf)
+    }
+}
+
 fn serve_connection(stream: TcpStream, state: &State, stop: &AtomicBool) {
-    let _ = stream.set_read_timeout(Some(state.read_timeout));
     let _ = stream.set_write_timeout(Some(state.read_timeout));
     let _ = stream.set_nodelay(true);
     let Ok(mut writer) = stream.try_clone() else {
         return;
     };
-    let mut reader = BufReader::new(stream);
+    let mut reader = BufReader::new(TimedStream {
+        stream,
+        deadline: Instant::now(),
+    });
     while !stop.load(Ordering::SeqCst) {
+        // The whole next request, idle wait included, must arrive within the read timeout.
+        reader.get_mut().deadline = Instant::now() + state.read_timeout;
         let request = match read_head(&mut reader) {
             Ok(request) => request,
             Err(ReadError::Gone) => return,

@@ -121,16 +121,17 @@ fn the_environment_proxy_is_used() {
 
 #[test]
 fn no_proxy_excludes_a_host() {
-    let pki = TestPki::new(&["receiver.example"]);
+    // `.invalid` is reserved never to resolve (RFC 6761): excluded from the proxy, the client
+    // must look it up itself and fail to connect, and the proxy sees nothing.
+    let pki = TestPki::new(&["receiver.invalid"]);
     let receiver = TlsReceiver::start(&pki);
     let proxy = ConnectProxy::start(receiver.port);
     let env = [
         ("HTTPS_PROXY", proxy.url()),
-        ("NO_PROXY", "receiver.example".to_owned()),
+        ("NO_PROXY", "receiver.invalid".to_owned()),
     ];
-    // Direct, so the name must resolve, and `.example` never does.
     assert_eq!(
-        run_child(&pki, "receiver.example", "default", &env),
+        run_child(&pki, "receiver.invalid", "default", &env),
         "connect-error"
     );
     assert!(proxy.targets().is_empty(), "{:?}", proxy.targets());
@@ -139,12 +140,12 @@ fn no_proxy_excludes_a_host() {
 
 #[test]
 fn the_environment_can_be_turned_off() {
-    let pki = TestPki::new(&["receiver.example"]);
+    let pki = TestPki::new(&["receiver.invalid"]);
     let receiver = TlsReceiver::start(&pki);
     let proxy = ConnectProxy::start(receiver.port);
     let outcome = run_child(
         &pki,
-        "receiver.example",
+        "receiver.invalid",
         "no_proxy",
         &[("HTTPS_PROXY", proxy.url())],
     );

@@ -60,12 +60,12 @@ pub(crate) fn serve(args: ServeArgs) -> Result<bool, Usage> {
     };
     let receiver = Receiver::start(args.listen.as_str(), config)
         .map_err(|e| Usage(format!("{}: {}", args.listen, crate::chain(&e))))?;
+    let stop = receiver.stopper();
+    ctrlc::set_handler(stop).map_err(|e| Usage(format!("cannot handle Ctrl-C: {e}")))?;
     eprintln!(
         "okta-ssf: listening on {} (POST /security/api/v1/security-events); Ctrl-C stops",
         receiver.origin()
     );
-    let stop = receiver.stopper();
-    ctrlc::set_handler(stop).map_err(|e| Usage(format!("cannot handle Ctrl-C: {e}")))?;
     receiver.wait();
     eprintln!("okta-ssf: stopped");
     Ok(true)
