@@ -578,3 +578,22 @@ fn a_jwks_url_is_fetched_cached_and_refetched_for_an_unknown_kid_at_most_once_a_
     }
     jwks_mock.assert_calls(2); // one refetch for the unknown kid, then not again within a minute
 }
+
+#[test]
+fn verdict_debug_hides_claim_values() {
+    let log = Log::default();
+    let (receiver, key) = own_receiver(&log);
+    let token = SetBuilder::new(ISS, AUD)
+        .jti("secret-jti-31337")
+        .event(
+            Event::session_revoked(Subject::user_email("secret.person@example.com"))
+                .reason_admin("x"),
+        )
+        .sign(&key)
+        .expect("signed");
+    let verdict = receiver.judge(Some("application/secevent+jwt"), token.as_bytes());
+    assert_eq!(verdict.status(), 202);
+    let debug = format!("{verdict:?}");
+    assert!(!debug.contains("secret"), "{debug}");
+    assert!(debug.contains("status: 202"), "{debug}");
+}
