@@ -518,6 +518,19 @@ impl State {
             "event_type": verdict.event_type,
             "event": verdict.event,
         });
+        self.write_log(&line);
+    }
+
+    /// The log line of a request answered before any verdict (a wrong path or method, a
+    /// malformed or oversized request): its time, status and the status's reason.
+    fn log_refusal(&self, status: u16, reason: &str) {
+        let verdict = reason.to_ascii_lowercase().replace(' ', "_");
+        self.write_log(
+            &json!({"time": rfc3339(SystemTime::now()), "verdict": verdict, "status": status}),
+        );
+    }
+
+    fn write_log(&self, line: &Value) {
         let mut log = lock(&self.log);
         // A log that cannot be written must not take the receiver down.
         let _ = writeln!(log, "{line}").and_then(|()| log.flush());
@@ -913,16 +926,19 @@ fn serve_connection(stream: TcpStream, state: &State, stop: &AtomicBool) {
             Ok(request) => request,
             Err(ReadError::Gone) => return,
             Err(ReadError::Answer(status, reason)) => {
+                state.log_refusal(status, reason);
                 let _ = respond(&mut writer, status, reason, "", b"", true);
                 return;
             }
         };
         if request.chunked {
+            state.log_refusal(411, "Length Required");
             let _ = respond(&mut writer, 411, "Length Required", "", b"", true);
             return;
         }
         let length = request.content_length.unwrap_or(0);
         if length > MAX_TOKEN_BYTES {
+            state.log_refusal(413, "Content Too Large");
             let _ = respond(&mut writer, 413, "Content Too Large", "", b"", true);
             return;
         }
@@ -932,8 +948,10 @@ fn serve_connection(stream: TcpStream, state: &State, stop: &AtomicBool) {
             return;
         }
         let result = if request.path != OKTA_EVENTS_PATH {
+            state.log_refusal(404, "Not Found");
             respond(&mut writer, 404, "Not Found", "", b"", request.close)
         } else if request.method != "POST" {
+            state.log_refusal(405, "Method Not Allowed");
             respond(
                 &mut writer,
                 405,

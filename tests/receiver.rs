@@ -349,7 +349,7 @@ fn still_serves(receiver: &Receiver) {
 
 #[test]
 fn routing_and_content_type() {
-    let (receiver, _log) = vector_receiver();
+    let (receiver, log) = vector_receiver();
     let token = read_data("valid/session-revoked-rs256.jwt");
     let request = |method: &str, path: &str, content_type: &str| {
         format!(
@@ -404,6 +404,24 @@ fn routing_and_content_type() {
         answer.starts_with("HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n"),
         "{answer}"
     );
+    // Every request is a log line, those answered before a verdict too.
+    let verdicts: Vec<(String, u64)> = log
+        .lines()
+        .iter()
+        .map(|l| {
+            (
+                l["verdict"].as_str().unwrap_or_default().to_owned(),
+                l["status"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("not_found", 404),
+        ("method_not_allowed", 405),
+        ("invalid_request", 400),
+        ("accepted", 202),
+    ];
+    assert_eq!(verdicts, expected.map(|(v, s)| (v.to_owned(), s)));
 }
 
 #[test]
