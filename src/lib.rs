@@ -138,7 +138,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
-use ureq::http::HeaderName;
+use ureq::http::{HeaderName, HeaderValue};
 
 #[cfg(feature = "sign")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sign")))]
@@ -296,7 +296,7 @@ impl Client {
     pub fn publish_detailed(&self, token: &str) -> Result<Delivery, Error> {
         let token = trim_ascii(token);
         if self.inner.token_check == TokenCheck::Enforce {
-            check_token(token).map_err(Error::InvalidToken)?;
+            check_only(token).map_err(Error::InvalidToken)?;
         }
         let deadline = Instant::now() + self.inner.deadline;
         let policy = &self.inner.retry;
@@ -344,8 +344,15 @@ impl Client {
             .inner
             .agent
             .post(&self.inner.endpoint)
-            .header("Content-Type", SECEVENT_JWT)
-            .header("Accept", "application/json");
+            // Typed names and static values: nothing to parse or validate per request.
+            .header(
+                ureq::http::header::CONTENT_TYPE,
+                HeaderValue::from_static(SECEVENT_JWT),
+            )
+            .header(
+                ureq::http::header::ACCEPT,
+                HeaderValue::from_static("application/json"),
+            );
         if let Some((count, first_request_id)) = retry {
             request = request.header("X-Okta-Retry-Count", count.to_string());
             if let Some(id) = first_request_id {
@@ -1891,11 +1898,11 @@ enum BodyError {
 
 fn read_body(response: &mut ureq::http::Response<ureq::Body>) -> Result<Vec<u8>, BodyError> {
     let body = response.body_mut();
-    if body
-        .content_length()
-        .is_some_and(|n| n > MAX_RESPONSE_BYTES)
-    {
-        return Err(BodyError::TooLarge);
+    match body.content_length() {
+        Some(n) if n > MAX_RESPONSE_BYTES => return Err(BodyError::TooLarge),
+        // Nothing to read (a 202 as Okta sends it): the connection goes back to the pool as it is.
+        Some(0) => return Ok(Vec::new()),
+        _ => {}
     }
     body.with_config()
         .limit(MAX_RESPONSE_BYTES)
@@ -2597,6 +2604,54 @@ pub enum TokenError {
 /// assert_eq!(check_token("abc.def").unwrap_err(), TokenError::Segments(2));
 /// ```
 pub fn check_token(token: &str) -> Result<Token, TokenError> {
+    let (mut header_json, mut claims_json) = (Vec::new(), Vec::new());
+    check_into(token, &mut header_json, &mut claims_json, None)?;
+    Ok(Token {
+        header_json,
+        header: std::sync::OnceLock::new(),
+        claims_json,
+        claims: std::sync::OnceLock::new(),
+    })
+}
+
+/// [`check_token`] for `publish`, which needs the verdict and not the parsed token: it decodes
+/// into buffers kept by the thread, so a check costs no allocation.
+fn check_only(token: &str) -> Result<(), TokenError> {
+    /// Decoding buffers, and the header segment last seen to pass: a transmitter signs every
+    /// token with the same few keys, so most tokens repeat it byte for byte and it need not be
+    /// decoded and parsed again.
+    #[derive(Default)]
+    struct Scratch {
+        header_json: Vec<u8>,
+        claims_json: Vec<u8>,
+        good_header: String,
+    }
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+    }
+    SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+        Ok(mut scratch) => {
+            let Scratch {
+                header_json,
+                claims_json,
+                good_header,
+            } = &mut *scratch;
+            check_into(token, header_json, claims_json, Some(good_header))
+        }
+        // Only reachable if a check ran inside a check; fresh buffers do then.
+        Err(_) => check_into(token, &mut Vec::new(), &mut Vec::new(), None),
+    })
+}
+
+/// The check itself, decoding the header and claims into `header_json` and `claims_json`. A
+/// header segment equal to `good_header` is known to pass and is not decoded (so
+/// `header_json` is left empty); one that passes becomes the new `good_header`.
+fn check_into(
+    token: &str,
+    header_json: &mut Vec<u8>,
+    claims_json: &mut Vec<u8>,
+    good_header: Option<&mut String>,
+) -> Result<(), TokenError> {
     let token = trim_ascii(token);
     if token.is_empty() {
         return Err(TokenError::Empty);
@@ -2616,25 +2671,14 @@ pub fn check_token(token: &str) -> Result<Token, TokenError> {
     else {
         return Err(TokenError::Segments(token.split('.').count()));
     };
-    let header_json = decode_segment(header, Segment::Header)?;
-    let header = match serde_json::from_slice::<probe::Header>(&header_json) {
-        Ok(probe::Parsed::Object(found)) => found,
-        Ok(probe::Parsed::NotObject) => return Err(TokenError::NotObject(Segment::Header)),
-        Err(_) => return Err(TokenError::NotJson(Segment::Header)),
-    };
-    match header.alg {
-        None => return Err(TokenError::MissingHeader("alg")),
-        Some(probe::Alg::None) => return Err(TokenError::AlgNone),
-        Some(probe::Alg::Hmac) => return Err(TokenError::AlgSymmetric),
-        Some(probe::Alg::Signed) => {}
-    }
-    if !header.kid {
-        return Err(TokenError::MissingHeader("kid"));
-    }
-    match header.typ {
-        None => return Err(TokenError::MissingHeader("typ")),
-        Some(false) => return Err(TokenError::Typ),
-        Some(true) => {}
+    match good_header {
+        Some(good) if good.as_str() == header => header_json.clear(),
+        Some(good) => {
+            check_header(header, header_json)?;
+            good.clear();
+            good.push_str(header);
+        }
+        None => check_header(header, header_json)?,
     }
     // After the header, so that `alg: none` (which comes with an empty signature) is named.
     if signature.is_empty() {
@@ -2647,12 +2691,11 @@ pub fn check_token(token: &str) -> Result<Token, TokenError> {
     if !is_base64url(signature.as_bytes()) {
         return Err(TokenError::Base64(Segment::Signature));
     }
-
-    let claims_json = decode_segment(claims, Segment::Claims)?;
-    let probe = match serde_json::from_slice::<probe::Claims>(&claims_json) {
-        Ok(probe::Parsed::Object(probe)) => probe,
-        Ok(probe::Parsed::NotObject) => return Err(TokenError::NotObject(Segment::Claims)),
-        Err(_) => return Err(TokenError::NotJson(Segment::Claims)),
+    decode_segment(claims, Segment::Claims, claims_json)?;
+    let probe = match std::str::from_utf8(claims_json).map(serde_json::from_str::<probe::Claims>) {
+        Ok(Ok(probe::Parsed::Object(probe))) => probe,
+        Ok(Ok(probe::Parsed::NotObject)) => return Err(TokenError::NotObject(Segment::Claims)),
+        Ok(Err(_)) | Err(_) => return Err(TokenError::NotJson(Segment::Claims)),
     };
     let claim =
         |kind: Option<probe::Kind>, name: &'static str| kind.ok_or(TokenError::MissingClaim(name));
@@ -2684,12 +2727,35 @@ pub fn check_token(token: &str) -> Result<Token, TokenError> {
         probe::Kind::Object { .. } => {}
         _ => return Err(wrong("events", "a JSON object")),
     }
-    Ok(Token {
-        header_json,
-        header: std::sync::OnceLock::new(),
-        claims_json,
-        claims: std::sync::OnceLock::new(),
-    })
+    Ok(())
+}
+
+/// The header's part of the check: decoded into `header_json`, it must be a JSON object with
+/// `alg` (not `none`, not HMAC), a non-empty `kid` and `typ: secevent+jwt`.
+fn check_header(header: &str, header_json: &mut Vec<u8>) -> Result<(), TokenError> {
+    decode_segment(header, Segment::Header, header_json)?;
+    // Checked as UTF-8 once, whole, then parsed as `str`: serde_json does not check each string
+    // again (JSON that is not UTF-8 is not JSON either way).
+    let header = match std::str::from_utf8(header_json).map(serde_json::from_str::<probe::Header>) {
+        Ok(Ok(probe::Parsed::Object(found))) => found,
+        Ok(Ok(probe::Parsed::NotObject)) => return Err(TokenError::NotObject(Segment::Header)),
+        Ok(Err(_)) | Err(_) => return Err(TokenError::NotJson(Segment::Header)),
+    };
+    match header.alg {
+        None => return Err(TokenError::MissingHeader("alg")),
+        Some(probe::Alg::None) => return Err(TokenError::AlgNone),
+        Some(probe::Alg::Hmac) => return Err(TokenError::AlgSymmetric),
+        Some(probe::Alg::Signed) => {}
+    }
+    if !header.kid {
+        return Err(TokenError::MissingHeader("kid"));
+    }
+    match header.typ {
+        None => return Err(TokenError::MissingHeader("typ")),
+        Some(false) => return Err(TokenError::Typ),
+        Some(true) => {}
+    }
+    Ok(())
 }
 
 /// Reads the claims for what [`check_token`] needs to know (the JSON type of each required
@@ -3098,11 +3164,15 @@ pub fn decode_unverified(token: &str) -> (Option<Value>, Option<Value>) {
     (header, next())
 }
 
-fn decode_segment(segment: &str, which: Segment) -> Result<Vec<u8>, TokenError> {
+fn decode_segment(segment: &str, which: Segment, out: &mut Vec<u8>) -> Result<(), TokenError> {
     if segment.ends_with('=') {
         return Err(TokenError::Padded(which));
     }
-    base64url_decode(segment.as_bytes()).ok_or(TokenError::Base64(which))
+    if base64url_decode_into(segment.as_bytes(), out) {
+        Ok(())
+    } else {
+        Err(TokenError::Base64(which))
+    }
 }
 
 /// The value of each base64url character, or `INVALID`.
@@ -3146,14 +3216,15 @@ fn base64url_encode(bytes: &[u8]) -> String {
     out
 }
 
-/// Decodes unpadded base64url (RFC 4648 §5), or `None` for a character outside the alphabet or
-/// a length no encoding produces.
-fn base64url_decode(input: &[u8]) -> Option<Vec<u8>> {
+/// Decodes unpadded base64url (RFC 4648 §5) into `out` (cleared first); `false` for a character
+/// outside the alphabet or a length no encoding produces.
+fn base64url_decode_into(input: &[u8], out: &mut Vec<u8>) -> bool {
+    out.clear();
     if input.len() % 4 == 1 {
-        return None;
+        return false;
     }
     let value = |c: u8| BASE64URL[usize::from(c)];
-    let mut out = Vec::with_capacity(input.len() / 4 * 3 + 2);
+    out.reserve(input.len() / 4 * 3 + 2);
     // One pass: every value is ORed into `bad`, and `INVALID` has the high bits set, so a
     // single test at the end finds any character outside the alphabet.
     let mut bad = 0u8;
@@ -3180,7 +3251,13 @@ fn base64url_decode(input: &[u8]) -> Option<Vec<u8>> {
     }
     let [_, x, y, _] = n.to_be_bytes();
     out.extend_from_slice(&[x, y][..rest.len().saturating_sub(1)]);
-    (bad < 64).then_some(out)
+    bad < 64
+}
+
+/// [`base64url_decode_into`] a new vector.
+fn base64url_decode(input: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    base64url_decode_into(input, &mut out).then_some(out)
 }
 
 #[cfg(test)]

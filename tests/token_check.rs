@@ -118,3 +118,40 @@ fn the_rs256_vector_from_pyjwt_passes() {
     assert_eq!((token.alg(), token.kid()), ("RS256", "vector-rsa-1"));
     assert!(check_token(&vector_token()).is_ok());
 }
+
+#[test]
+fn the_check_before_sending_judges_each_token_on_its_own() {
+    // `publish` remembers the last header that passed, so that tokens signed with the same key
+    // skip decoding it again: a good header must not let bad claims through, and a bad header
+    // after a good one must still be refused.
+    let server = MockServer::start();
+    let mock = server.mock(|when, then| {
+        when.method(POST).path(EVENTS_PATH);
+        then.status(202);
+    });
+    let client = client_for(&server);
+    let publish = |name: &str| {
+        client
+            .publish(&read_data(name))
+            .map(|_| ())
+            .map_err(|e| match e {
+                Error::InvalidToken(e) => e,
+                other => panic!("{name}: {other:?}"),
+            })
+    };
+    assert_eq!(publish("valid/session-revoked-rs256.jwt"), Ok(()));
+    // Same header as the token before, claims without `jti`.
+    assert_eq!(
+        publish("invalid/no-jti.jwt"),
+        Err(TokenError::MissingClaim("jti"))
+    );
+    assert_eq!(publish("invalid/typ-jwt.jwt"), Err(TokenError::Typ));
+    assert_eq!(publish("invalid/alg-none.jwt"), Err(TokenError::AlgNone));
+    assert_eq!(publish("valid/device-risk-change-es256.jwt"), Ok(()));
+    assert_eq!(
+        publish("invalid/empty-events.jwt"),
+        Err(TokenError::NoEvents)
+    );
+    assert_eq!(publish("valid/session-revoked-rs256.jwt"), Ok(()));
+    mock.assert_calls(3);
+}
