@@ -3224,12 +3224,15 @@ fn base64url_decode_into(input: &[u8], out: &mut Vec<u8>) -> bool {
         return false;
     }
     let value = |c: u8| BASE64URL[usize::from(c)];
-    out.reserve(input.len() / 4 * 3 + 2);
+    let full = input.len() / 4;
+    let rest = &input[full * 4..];
+    // Sized up front and written in place: no capacity check or copy call per group.
+    out.resize(full * 3 + rest.len().saturating_sub(1), 0);
+    let (groups, tail) = out.split_at_mut(full * 3);
     // One pass: every value is ORed into `bad`, and `INVALID` has the high bits set, so a
     // single test at the end finds any character outside the alphabet.
     let mut bad = 0u8;
-    let mut chunks = input.chunks_exact(4);
-    for chunk in &mut chunks {
+    for (chunk, dst) in input.chunks_exact(4).zip(groups.chunks_exact_mut(3)) {
         let (a, b, c, d) = (
             value(chunk[0]),
             value(chunk[1]),
@@ -3238,19 +3241,20 @@ fn base64url_decode_into(input: &[u8], out: &mut Vec<u8>) -> bool {
         );
         bad |= a | b | c | d;
         let n = u32::from(a) << 18 | u32::from(b) << 12 | u32::from(c) << 6 | u32::from(d);
-        let [_, x, y, z] = n.to_be_bytes();
-        out.extend_from_slice(&[x, y, z]);
+        dst[0] = (n >> 16) as u8;
+        dst[1] = (n >> 8) as u8;
+        dst[2] = n as u8;
     }
     // Two characters carry one byte, three carry two.
-    let rest = chunks.remainder();
     let mut n = 0u32;
     for (i, &c) in rest.iter().enumerate() {
         let v = value(c);
         bad |= v;
         n |= u32::from(v) << (18 - 6 * i);
     }
-    let [_, x, y, _] = n.to_be_bytes();
-    out.extend_from_slice(&[x, y][..rest.len().saturating_sub(1)]);
+    for (i, byte) in tail.iter_mut().enumerate() {
+        *byte = (n >> (16 - 8 * i)) as u8;
+    }
     bad < 64
 }
 
