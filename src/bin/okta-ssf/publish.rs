@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use okta_ssf::{Client, ClientBuilder, Error, RetryPolicy, Status, TokenCheck, check_token};
+use okta_ssf::{Client, ClientBuilder, RetryPolicy, Status, TokenCheck, check_token};
 use serde_json::{Map, Value, json};
 
 use crate::input::{Line, read_tokens};
@@ -163,11 +163,6 @@ pub(crate) fn outcome(
             record.insert("http_status".into(), json!(e.http_status()));
             record.insert("request_id".into(), json!(e.request_id()));
             record.insert("attempts".into(), json!(e.attempts()));
-            if let Error::InvalidToken(_) = e {
-                counts.failed -= 1;
-                counts.invalid += 1;
-                record.insert("status".into(), json!("invalid"));
-            }
         }
     }
     record
