@@ -2692,39 +2692,39 @@ fn check_into(
         return Err(TokenError::Base64(Segment::Signature));
     }
     decode_segment(claims, Segment::Claims, claims_json)?;
-    let probe = match std::str::from_utf8(claims_json).map(serde_json::from_str::<probe::Claims>) {
-        Ok(Ok(probe::Parsed::Object(probe))) => probe,
-        Ok(Ok(probe::Parsed::NotObject)) => return Err(TokenError::NotObject(Segment::Claims)),
-        Ok(Err(_)) | Err(_) => return Err(TokenError::NotJson(Segment::Claims)),
+    let found = match std::str::from_utf8(claims_json).map(scan::claims) {
+        Ok(Ok(Some(found))) => found,
+        Ok(Ok(None)) => return Err(TokenError::NotObject(Segment::Claims)),
+        Ok(Err(scan::NotJson)) | Err(_) => return Err(TokenError::NotJson(Segment::Claims)),
     };
     let claim =
-        |kind: Option<probe::Kind>, name: &'static str| kind.ok_or(TokenError::MissingClaim(name));
+        |kind: Option<scan::Kind>, name: &'static str| kind.ok_or(TokenError::MissingClaim(name));
     let wrong =
         |name: &'static str, expected: &'static str| TokenError::ClaimType { name, expected };
-    if claim(probe.iss, "iss")? != probe::Kind::String {
+    if claim(found.iss, "iss")? != scan::Kind::String {
         return Err(wrong("iss", "a non-empty string"));
     }
     if !matches!(
-        claim(probe.aud, "aud")?,
-        probe::Kind::String | probe::Kind::StringArray
+        claim(found.aud, "aud")?,
+        scan::Kind::String | scan::Kind::StringArray
     ) {
         return Err(wrong(
             "aud",
             "a non-empty string or array of non-empty strings",
         ));
     }
-    if claim(probe.iat, "iat")? != probe::Kind::Integer {
+    if claim(found.iat, "iat")? != scan::Kind::Integer {
         return Err(wrong("iat", "an integer number of seconds"));
     }
-    if claim(probe.jti, "jti")? != probe::Kind::String {
+    if claim(found.jti, "jti")? != scan::Kind::String {
         return Err(wrong("jti", "a non-empty string"));
     }
-    match claim(probe.events, "events")? {
-        probe::Kind::Object { len: 0, .. } => return Err(TokenError::NoEvents),
-        probe::Kind::Object {
+    match claim(found.events, "events")? {
+        scan::Kind::Object { len: 0, .. } => return Err(TokenError::NoEvents),
+        scan::Kind::Object {
             all_objects: false, ..
         } => return Err(TokenError::EventNotObject),
-        probe::Kind::Object { .. } => {}
+        scan::Kind::Object { .. } => {}
         _ => return Err(wrong("events", "a JSON object")),
     }
     Ok(())
@@ -2734,18 +2734,17 @@ fn check_into(
 /// `alg` (not `none`, not HMAC), a non-empty `kid` and `typ: secevent+jwt`.
 fn check_header(header: &str, header_json: &mut Vec<u8>) -> Result<(), TokenError> {
     decode_segment(header, Segment::Header, header_json)?;
-    // Checked as UTF-8 once, whole, then parsed as `str`: serde_json does not check each string
-    // again (JSON that is not UTF-8 is not JSON either way).
-    let header = match std::str::from_utf8(header_json).map(serde_json::from_str::<probe::Header>) {
-        Ok(Ok(probe::Parsed::Object(found))) => found,
-        Ok(Ok(probe::Parsed::NotObject)) => return Err(TokenError::NotObject(Segment::Header)),
-        Ok(Err(_)) | Err(_) => return Err(TokenError::NotJson(Segment::Header)),
+    // JSON that is not UTF-8 is not JSON: checked once, whole, before the scan.
+    let header = match std::str::from_utf8(header_json).map(scan::header) {
+        Ok(Ok(Some(found))) => found,
+        Ok(Ok(None)) => return Err(TokenError::NotObject(Segment::Header)),
+        Ok(Err(scan::NotJson)) | Err(_) => return Err(TokenError::NotJson(Segment::Header)),
     };
     match header.alg {
         None => return Err(TokenError::MissingHeader("alg")),
-        Some(probe::Alg::None) => return Err(TokenError::AlgNone),
-        Some(probe::Alg::Hmac) => return Err(TokenError::AlgSymmetric),
-        Some(probe::Alg::Signed) => {}
+        Some(scan::Alg::None) => return Err(TokenError::AlgNone),
+        Some(scan::Alg::Hmac) => return Err(TokenError::AlgSymmetric),
+        Some(scan::Alg::Signed) => {}
     }
     if !header.kid {
         return Err(TokenError::MissingHeader("kid"));
@@ -2758,26 +2757,21 @@ fn check_header(header: &str, header_json: &mut Vec<u8>) -> Result<(), TokenErro
     Ok(())
 }
 
-/// Reads the claims for what [`check_token`] needs to know (the JSON type of each required
-/// claim, and the shape of `aud` and `events`) without building a map of them: serde visitors
-/// over the JSON that allocate nothing for the values they skip.
-mod probe {
-    use std::fmt;
+/// A JSON reader just large enough for the pre-send check. It accepts exactly what serde_json
+/// accepts (the same grammar, escapes, surrogate pairs, nesting limit and number range, so what
+/// passes also parses as a `Value`), builds nothing, and reports the JSON type of the top-level
+/// entries the check asks about. `tests/properties.rs` holds its verdicts to serde_json's.
+mod scan {
+    use std::borrow::Cow;
 
-    use serde_core::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+    /// The deepest nesting serde_json accepts: it refuses the 128th array or object opened
+    /// inside the others.
+    const MAX_DEPTH: u32 = 127;
 
-    /// Any JSON value, read and dropped. Unlike serde's `IgnoredAny`, it goes through
-    /// `deserialize_any`, so numbers are parsed as serde_json's `Value` parses them: what passes
-    /// the probe also parses as a `Value` (a number out of range fails both).
-    struct Skip;
+    /// The document is not JSON.
+    pub(super) struct NotJson;
 
-    impl<'de> de::Deserialize<'de> for Skip {
-        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Skip, D::Error> {
-            deserializer
-                .deserialize_any(KindOf { look_inside: false })
-                .map(|_| Skip)
-        }
-    }
+    type Result<T> = std::result::Result<T, NotJson>;
 
     /// The JSON type of a value, with what the check needs of arrays and objects.
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -2785,9 +2779,9 @@ mod probe {
         /// A string with at least one character.
         String,
         EmptyString,
-        /// An integer that fits an `i64`.
+        /// An integer that serde_json reads as one and that fits an `i64`.
         Integer,
-        /// A non-empty array of non-empty strings.
+        /// A non-empty array of non-empty strings (only reported when looked into).
         StringArray,
         /// An object: its number of entries, and (when looked into) whether every value is an
         /// object.
@@ -2798,208 +2792,15 @@ mod probe {
         Other,
     }
 
-    /// What the claims hold, by required claim.
+    /// What the claims hold, by required claim. As in a map, a repeated name keeps its last
+    /// value.
     #[derive(Default)]
-    pub(super) struct Found {
+    pub(super) struct Claims {
         pub(super) iss: Option<Kind>,
         pub(super) aud: Option<Kind>,
         pub(super) iat: Option<Kind>,
         pub(super) jti: Option<Kind>,
         pub(super) events: Option<Kind>,
-    }
-
-    pub(super) type Claims = Parsed<Found>;
-
-    /// A JSON document that should be an object: what was found in it, or that it is not one.
-    pub(super) enum Parsed<T> {
-        Object(T),
-        NotObject,
-    }
-
-    /// What is gathered from the entries of an object.
-    pub(super) trait FromEntries: Sized {
-        fn from_entries<'de, A: MapAccess<'de>>(map: A) -> Result<Self, A::Error>;
-    }
-
-    impl FromEntries for Found {
-        fn from_entries<'de, A: MapAccess<'de>>(mut map: A) -> Result<Found, A::Error> {
-            let mut found = Found::default();
-            // As with a map, a repeated name keeps its last value.
-            while let Some(field) = map.next_key::<Field>()? {
-                let shallow = KindOf { look_inside: false };
-                match field {
-                    Field::Iss => found.iss = Some(map.next_value_seed(shallow)?),
-                    Field::Aud => {
-                        found.aud = Some(map.next_value_seed(KindOf { look_inside: true })?)
-                    }
-                    Field::Iat => found.iat = Some(map.next_value_seed(shallow)?),
-                    Field::Jti => found.jti = Some(map.next_value_seed(shallow)?),
-                    Field::Events => {
-                        found.events = Some(map.next_value_seed(KindOf { look_inside: true })?)
-                    }
-                    Field::Alg | Field::Kid | Field::Typ | Field::Other => {
-                        map.next_value::<Skip>()?;
-                    }
-                }
-            }
-            Ok(found)
-        }
-    }
-
-    impl FromEntries for HeaderFound {
-        fn from_entries<'de, A: MapAccess<'de>>(mut map: A) -> Result<HeaderFound, A::Error> {
-            let mut found = HeaderFound::default();
-            // As with a map, a repeated name keeps its last value.
-            while let Some(name) = map.next_key::<Field>()? {
-                match name {
-                    Field::Alg => found.alg = map.next_value_seed(StrWith(classify_alg))?,
-                    Field::Kid => {
-                        found.kid = map.next_value_seed(StrWith(|kid: &str| !kid.is_empty()))?
-                            == Some(true);
-                    }
-                    Field::Typ => found.typ = map.next_value_seed(StrWith(is_secevent_jwt))?,
-                    _ => {
-                        map.next_value::<Skip>()?;
-                    }
-                }
-            }
-            Ok(found)
-        }
-    }
-
-    impl<'de, T: FromEntries> de::Deserialize<'de> for Parsed<T> {
-        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Parsed<T>, D::Error> {
-            struct ObjectVisitor<T>(std::marker::PhantomData<T>);
-            impl<'de, T: FromEntries> Visitor<'de> for ObjectVisitor<T> {
-                type Value = Parsed<T>;
-
-                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                    f.write_str("a JSON object")
-                }
-
-                fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Parsed<T>, A::Error> {
-                    T::from_entries(map).map(Parsed::Object)
-                }
-
-                fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Parsed<T>, A::Error> {
-                    KindOf { look_inside: false }
-                        .visit_seq(seq)
-                        .map(|_| Parsed::NotObject)
-                }
-
-                fn visit_str<E: de::Error>(self, _: &str) -> Result<Parsed<T>, E> {
-                    Ok(Parsed::NotObject)
-                }
-
-                fn visit_i64<E: de::Error>(self, _: i64) -> Result<Parsed<T>, E> {
-                    Ok(Parsed::NotObject)
-                }
-
-                fn visit_u64<E: de::Error>(self, _: u64) -> Result<Parsed<T>, E> {
-                    Ok(Parsed::NotObject)
-                }
-
-                fn visit_f64<E: de::Error>(self, _: f64) -> Result<Parsed<T>, E> {
-                    Ok(Parsed::NotObject)
-                }
-
-                fn visit_bool<E: de::Error>(self, _: bool) -> Result<Parsed<T>, E> {
-                    Ok(Parsed::NotObject)
-                }
-
-                fn visit_unit<E: de::Error>(self) -> Result<Parsed<T>, E> {
-                    Ok(Parsed::NotObject)
-                }
-            }
-            deserializer.deserialize_any(ObjectVisitor(std::marker::PhantomData))
-        }
-    }
-
-    /// The kind of one value; with `look_inside`, also the kinds of its elements.
-    struct KindOf {
-        look_inside: bool,
-    }
-
-    impl<'de> DeserializeSeed<'de> for KindOf {
-        type Value = Kind;
-
-        fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Kind, D::Error> {
-            deserializer.deserialize_any(self)
-        }
-    }
-
-    impl<'de> Visitor<'de> for KindOf {
-        type Value = Kind;
-
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("any JSON value")
-        }
-
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<Kind, E> {
-            Ok(if v.is_empty() {
-                Kind::EmptyString
-            } else {
-                Kind::String
-            })
-        }
-
-        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Kind, E> {
-            Ok(Kind::Integer)
-        }
-
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Kind, E> {
-            Ok(if i64::try_from(v).is_ok() {
-                Kind::Integer
-            } else {
-                Kind::Other
-            })
-        }
-
-        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Kind, E> {
-            Ok(Kind::Other)
-        }
-
-        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Kind, E> {
-            Ok(Kind::Other)
-        }
-
-        fn visit_unit<E: de::Error>(self) -> Result<Kind, E> {
-            Ok(Kind::Other)
-        }
-
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Kind, A::Error> {
-            let (mut len, mut all_strings) = (0usize, true);
-            if self.look_inside {
-                while let Some(kind) = seq.next_element_seed(KindOf { look_inside: false })? {
-                    len += 1;
-                    all_strings &= kind == Kind::String;
-                }
-            } else {
-                while seq.next_element::<Skip>()?.is_some() {
-                    len += 1;
-                    all_strings = false;
-                }
-            }
-            Ok(if len > 0 && all_strings {
-                Kind::StringArray
-            } else {
-                Kind::Other
-            })
-        }
-
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Kind, A::Error> {
-            let (mut len, mut all_objects) = (0usize, self.look_inside);
-            while map.next_key::<Skip>()?.is_some() {
-                len += 1;
-                if self.look_inside {
-                    let kind = map.next_value_seed(KindOf { look_inside: false })?;
-                    all_objects &= matches!(kind, Kind::Object { .. });
-                } else {
-                    map.next_value::<Skip>()?;
-                }
-            }
-            Ok(Kind::Object { len, all_objects })
-        }
     }
 
     /// What `alg` says, classified as the check needs it.
@@ -3015,62 +2816,414 @@ mod probe {
     /// What the header holds: `alg` classified, whether `kid` is a non-empty string, and whether
     /// `typ` is `secevent+jwt`. A parameter that is not a string counts as missing.
     #[derive(Default)]
-    pub(super) struct HeaderFound {
+    pub(super) struct Header {
         pub(super) alg: Option<Alg>,
         pub(super) kid: bool,
         pub(super) typ: Option<bool>,
     }
 
-    pub(super) type Header = Parsed<HeaderFound>;
+    /// Reads a token's claims: `Ok(None)` when they are JSON but not an object.
+    pub(super) fn claims(json: &str) -> Result<Option<Claims>> {
+        let mut found = Claims::default();
+        let is_object = document(json, |name, reader| {
+            let (slot, look_inside) = match name {
+                "iss" => (&mut found.iss, false),
+                "aud" => (&mut found.aud, true),
+                "iat" => (&mut found.iat, false),
+                "jti" => (&mut found.jti, false),
+                "events" => (&mut found.events, true),
+                _ => return reader.value(false).map(drop),
+            };
+            *slot = Some(reader.value(look_inside)?);
+            Ok(())
+        })?;
+        Ok(is_object.then_some(found))
+    }
 
-    /// A string's value handed to a function, or `None` when the value is not a string.
-    struct StrWith<F>(F);
+    /// Reads a token's header: `Ok(None)` when it is JSON but not an object.
+    pub(super) fn header(json: &str) -> Result<Option<Header>> {
+        let mut found = Header::default();
+        let is_object = document(json, |name, reader| {
+            match name {
+                "alg" => found.alg = reader.string_value()?.map(|alg| classify_alg(&alg)),
+                "kid" => found.kid = reader.string_value()?.is_some_and(|kid| !kid.is_empty()),
+                "typ" => found.typ = reader.string_value()?.map(|typ| is_secevent_jwt(&typ)),
+                _ => reader.value(false).map(drop)?,
+            }
+            Ok(())
+        })?;
+        Ok(is_object.then_some(found))
+    }
 
-    impl<'de, T, F: FnOnce(&str) -> T> DeserializeSeed<'de> for StrWith<F> {
-        type Value = Option<T>;
-
-        fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Option<T>, D::Error> {
-            deserializer.deserialize_any(self)
+    /// Reads `json` as one JSON document. When it is an object, `entry` gets each entry's name
+    /// (unescaped) and the reader at its value, which `entry` must read; `Ok(false)` when the
+    /// document is JSON but not an object.
+    fn document<'a>(
+        json: &'a str,
+        mut entry: impl FnMut(&str, &mut Reader<'a>) -> Result<()>,
+    ) -> Result<bool> {
+        let mut reader = Reader {
+            json,
+            pos: 0,
+            depth: 0,
+        };
+        let is_object = reader.peek() == Some(b'{');
+        if is_object {
+            reader.object(|reader, name| {
+                let name = reader.text(name)?;
+                entry(&name, reader)
+            })?;
+        } else {
+            reader.value(false)?;
+        }
+        // Whitespace may follow the document, nothing else.
+        match reader.peek() {
+            None => Ok(is_object),
+            Some(_) => Err(NotJson),
         }
     }
 
-    impl<'de, T, F: FnOnce(&str) -> T> Visitor<'de> for StrWith<F> {
-        type Value = Option<T>;
+    /// Where a string's characters are in the document (quotes excluded), and whether it has
+    /// escapes to undo before its text can be used.
+    #[derive(Clone, Copy)]
+    struct Span {
+        start: usize,
+        end: usize,
+        escaped: bool,
+    }
 
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a string")
+    /// Bytes that may stand for themselves inside a JSON string: not the quote, the backslash or
+    /// a control character.
+    const PLAIN: [bool; 256] = {
+        let mut table = [true; 256];
+        let mut byte = 0;
+        while byte < 0x20 {
+            table[byte] = false;
+            byte += 1;
+        }
+        table[b'"' as usize] = false;
+        table[b'\\' as usize] = false;
+        table
+    };
+
+    pub(super) struct Reader<'a> {
+        json: &'a str,
+        pos: usize,
+        /// Arrays and objects open around the current position.
+        depth: u32,
+    }
+
+    impl<'a> Reader<'a> {
+        fn byte(&self, at: usize) -> Option<u8> {
+            self.json.as_bytes().get(at).copied()
         }
 
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<T>, E> {
-            Ok(Some((self.0)(v)))
+        /// The next byte that is not whitespace (which it skips), without taking it.
+        fn peek(&mut self) -> Option<u8> {
+            while let Some(byte) = self.byte(self.pos) {
+                if !matches!(byte, b' ' | b'\n' | b'\t' | b'\r') {
+                    return Some(byte);
+                }
+                self.pos += 1;
+            }
+            None
         }
 
-        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Option<T>, E> {
-            Ok(None)
+        /// Reads any value and gives its kind; with `look_inside`, an array or object also has
+        /// its elements' kinds looked at.
+        fn value(&mut self, look_inside: bool) -> Result<Kind> {
+            match self.peek().ok_or(NotJson)? {
+                b'"' => {
+                    let span = self.string()?;
+                    Ok(if span.start == span.end {
+                        Kind::EmptyString
+                    } else {
+                        Kind::String
+                    })
+                }
+                b'{' => {
+                    let (mut len, mut all_objects) = (0, look_inside);
+                    self.object(|reader, _| {
+                        len += 1;
+                        all_objects &= matches!(reader.value(false)?, Kind::Object { .. });
+                        Ok(())
+                    })?;
+                    Ok(Kind::Object { len, all_objects })
+                }
+                b'[' => {
+                    let (mut len, mut all_strings) = (0usize, look_inside);
+                    self.array(|reader| {
+                        len += 1;
+                        all_strings &= reader.value(false)? == Kind::String;
+                        Ok(())
+                    })?;
+                    Ok(if len > 0 && all_strings {
+                        Kind::StringArray
+                    } else {
+                        Kind::Other
+                    })
+                }
+                b't' => self.literal(b"true"),
+                b'f' => self.literal(b"false"),
+                b'n' => self.literal(b"null"),
+                b'-' | b'0'..=b'9' => self.number(),
+                _ => Err(NotJson),
+            }
         }
 
-        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Option<T>, E> {
-            Ok(None)
+        /// Reads any value: its text when it is a string, `None` for any other value.
+        fn string_value(&mut self) -> Result<Option<Cow<'a, str>>> {
+            if self.peek() == Some(b'"') {
+                let span = self.string()?;
+                self.text(span).map(Some)
+            } else {
+                self.value(false).map(|_| None)
+            }
         }
 
-        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Option<T>, E> {
-            Ok(None)
+        fn literal(&mut self, word: &[u8]) -> Result<Kind> {
+            let rest = self.json.as_bytes().get(self.pos..).unwrap_or_default();
+            if rest.starts_with(word) {
+                self.pos += word.len();
+                Ok(Kind::Other)
+            } else {
+                Err(NotJson)
+            }
         }
 
-        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Option<T>, E> {
-            Ok(None)
+        /// Takes the opening bracket of an array or object, within serde_json's nesting limit.
+        fn open(&mut self) -> Result<()> {
+            self.depth += 1;
+            if self.depth > MAX_DEPTH {
+                return Err(NotJson);
+            }
+            self.pos += 1;
+            Ok(())
         }
 
-        fn visit_unit<E: de::Error>(self) -> Result<Option<T>, E> {
-            Ok(None)
+        /// Reads an object, handing each entry's name to `entry` with the reader at its value.
+        fn object(&mut self, mut entry: impl FnMut(&mut Self, Span) -> Result<()>) -> Result<()> {
+            self.open()?;
+            if self.peek() == Some(b'}') {
+                self.pos += 1;
+            } else {
+                loop {
+                    if self.peek() != Some(b'"') {
+                        return Err(NotJson);
+                    }
+                    let name = self.string()?;
+                    if self.peek() != Some(b':') {
+                        return Err(NotJson);
+                    }
+                    self.pos += 1;
+                    entry(self, name)?;
+                    match self.peek() {
+                        Some(b',') => self.pos += 1,
+                        Some(b'}') => {
+                            self.pos += 1;
+                            break;
+                        }
+                        _ => return Err(NotJson),
+                    }
+                }
+            }
+            self.depth -= 1;
+            Ok(())
         }
 
-        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Option<T>, A::Error> {
-            KindOf { look_inside: false }.visit_seq(seq).map(|_| None)
+        /// Reads an array, calling `element` with the reader at each element.
+        fn array(&mut self, mut element: impl FnMut(&mut Self) -> Result<()>) -> Result<()> {
+            self.open()?;
+            if self.peek() == Some(b']') {
+                self.pos += 1;
+            } else {
+                loop {
+                    element(self)?;
+                    match self.peek() {
+                        Some(b',') => self.pos += 1,
+                        Some(b']') => {
+                            self.pos += 1;
+                            break;
+                        }
+                        _ => return Err(NotJson),
+                    }
+                }
+            }
+            self.depth -= 1;
+            Ok(())
         }
 
-        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Option<T>, A::Error> {
-            KindOf { look_inside: false }.visit_map(map).map(|_| None)
+        /// Reads a string from its opening quote. Refused as serde_json refuses them: a control
+        /// character, an escape JSON lacks, a surrogate escape that is not part of a pair.
+        fn string(&mut self) -> Result<Span> {
+            self.pos += 1;
+            let (start, mut escaped) = (self.pos, false);
+            loop {
+                self.skip_plain();
+                match self.byte(self.pos) {
+                    Some(b'"') => {
+                        self.pos += 1;
+                        return Ok(Span {
+                            start,
+                            end: self.pos - 1,
+                            escaped,
+                        });
+                    }
+                    Some(b'\\') => {
+                        escaped = true;
+                        self.pos += 1;
+                        self.escape()?;
+                    }
+                    // A control character, or the end of the document.
+                    _ => return Err(NotJson),
+                }
+            }
+        }
+
+        /// Moves past the bytes that stand for themselves in a string, to the next quote,
+        /// backslash or control character (or the end). Eight bytes at a time while it can.
+        fn skip_plain(&mut self) {
+            const ONES: u64 = u64::from_ne_bytes([1; 8]);
+            const HIGH: u64 = ONES << 7;
+            let bytes = self.json.as_bytes();
+            while let Some(chunk) = bytes.get(self.pos..).and_then(<[u8]>::first_chunk::<8>) {
+                let word = u64::from_le_bytes(*chunk);
+                // The high bit of each byte that is `"`, `\` or below 0x20: in each test a
+                // byte is zero exactly when it is one of those, and the lowest flagged byte is
+                // always a true one (a false flag needs a borrow from a true one below it).
+                let zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGH;
+                let special = zero(word ^ (ONES * u64::from(b'"')))
+                    | zero(word ^ (ONES * u64::from(b'\\')))
+                    | word.wrapping_sub(ONES * 0x20) & !word & HIGH;
+                if special != 0 {
+                    self.pos += (special.trailing_zeros() / 8) as usize;
+                    return;
+                }
+                self.pos += 8;
+            }
+            while self
+                .byte(self.pos)
+                .is_some_and(|byte| PLAIN[usize::from(byte)])
+            {
+                self.pos += 1;
+            }
+        }
+
+        /// Reads what follows a backslash.
+        fn escape(&mut self) -> Result<()> {
+            let which = self.byte(self.pos).ok_or(NotJson)?;
+            self.pos += 1;
+            match which {
+                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => Ok(()),
+                b'u' => match self.hex4()? {
+                    // A trailing surrogate with no leading one before it.
+                    0xDC00..=0xDFFF => Err(NotJson),
+                    // A leading surrogate: a `\u` escape of a trailing one must follow.
+                    0xD800..=0xDBFF => {
+                        if self.byte(self.pos) != Some(b'\\')
+                            || self.byte(self.pos + 1) != Some(b'u')
+                        {
+                            return Err(NotJson);
+                        }
+                        self.pos += 2;
+                        match self.hex4()? {
+                            0xDC00..=0xDFFF => Ok(()),
+                            _ => Err(NotJson),
+                        }
+                    }
+                    _ => Ok(()),
+                },
+                _ => Err(NotJson),
+            }
+        }
+
+        /// Four hexadecimal digits, as a UTF-16 code unit.
+        fn hex4(&mut self) -> Result<u16> {
+            let mut unit = 0u16;
+            for _ in 0..4 {
+                let digit = self
+                    .byte(self.pos)
+                    .and_then(|byte| char::from(byte).to_digit(16))
+                    .ok_or(NotJson)?;
+                unit = unit << 4 | digit as u16;
+                self.pos += 1;
+            }
+            Ok(unit)
+        }
+
+        /// Reads a number, valid by JSON's grammar and within what serde_json accepts.
+        fn number(&mut self) -> Result<Kind> {
+            let start = self.pos;
+            let negative = self.byte(self.pos) == Some(b'-');
+            if negative {
+                self.pos += 1;
+            }
+            let leading_zero = self.byte(self.pos) == Some(b'0');
+            let int_digits = self.digits();
+            if int_digits == 0 || (leading_zero && int_digits > 1) {
+                return Err(NotJson);
+            }
+            let mut integer = true;
+            if self.byte(self.pos) == Some(b'.') {
+                self.pos += 1;
+                integer = false;
+                if self.digits() == 0 {
+                    return Err(NotJson);
+                }
+            }
+            if matches!(self.byte(self.pos), Some(b'e' | b'E')) {
+                self.pos += 1;
+                integer = false;
+                if matches!(self.byte(self.pos), Some(b'+' | b'-')) {
+                    self.pos += 1;
+                }
+                if self.digits() == 0 {
+                    return Err(NotJson);
+                }
+            }
+            if integer && int_digits <= 18 {
+                // Within an `i64` whatever the digits, and read by serde_json as an integer,
+                // except `-0`, which it reads as a float.
+                return Ok(if negative && leading_zero {
+                    Kind::Other
+                } else {
+                    Kind::Integer
+                });
+            }
+            // A long integer or a float: serde_json's own reading decides, as it refuses a
+            // number beyond `f64`'s range.
+            let text = self.json.get(start..self.pos).ok_or(NotJson)?;
+            serde_json::from_str::<f64>(text).map_err(|_| NotJson)?;
+            Ok(if integer && text.parse::<i64>().is_ok() {
+                Kind::Integer
+            } else {
+                Kind::Other
+            })
+        }
+
+        /// Takes ASCII digits; how many.
+        fn digits(&mut self) -> usize {
+            let start = self.pos;
+            while matches!(self.byte(self.pos), Some(b'0'..=b'9')) {
+                self.pos += 1;
+            }
+            self.pos - start
+        }
+
+        /// A string's text, its escapes undone.
+        fn text(&self, span: Span) -> Result<Cow<'a, str>> {
+            let json: &'a str = self.json;
+            if span.escaped {
+                // Rare in tokens, so left to serde_json, quotes included.
+                json.get(span.start - 1..span.end + 1)
+                    .and_then(|quoted| serde_json::from_str::<String>(quoted).ok())
+                    .map(Cow::Owned)
+                    .ok_or(NotJson)
+            } else {
+                json.get(span.start..span.end)
+                    .map(Cow::Borrowed)
+                    .ok_or(NotJson)
+            }
         }
     }
 
@@ -3099,47 +3252,6 @@ mod probe {
             _ => typ,
         };
         typ.eq_ignore_ascii_case(b"secevent+jwt")
-    }
-
-    /// A claim name, matched without allocating.
-    enum Field {
-        Iss,
-        Aud,
-        Iat,
-        Jti,
-        Events,
-        Alg,
-        Kid,
-        Typ,
-        Other,
-    }
-
-    impl<'de> de::Deserialize<'de> for Field {
-        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Field, D::Error> {
-            struct FieldVisitor;
-            impl Visitor<'_> for FieldVisitor {
-                type Value = Field;
-
-                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                    f.write_str("a claim name")
-                }
-
-                fn visit_str<E: de::Error>(self, name: &str) -> Result<Field, E> {
-                    Ok(match name {
-                        "iss" => Field::Iss,
-                        "aud" => Field::Aud,
-                        "iat" => Field::Iat,
-                        "jti" => Field::Jti,
-                        "events" => Field::Events,
-                        "alg" => Field::Alg,
-                        "kid" => Field::Kid,
-                        "typ" => Field::Typ,
-                        _ => Field::Other,
-                    })
-                }
-            }
-            deserializer.deserialize_str(FieldVisitor)
-        }
     }
 }
 
@@ -3230,9 +3342,26 @@ fn base64url_decode_into(input: &[u8], out: &mut Vec<u8>) -> bool {
     out.resize(full * 3 + rest.len().saturating_sub(1), 0);
     let (groups, tail) = out.split_at_mut(full * 3);
     // One pass: every value is ORed into `bad`, and `INVALID` has the high bits set, so a
-    // single test at the end finds any character outside the alphabet.
+    // single test at the end finds any character outside the alphabet. Eight characters (six
+    // bytes) at a time, shifted independently so the processor can work on them side by side.
     let mut bad = 0u8;
-    for (chunk, dst) in input.chunks_exact(4).zip(groups.chunks_exact_mut(3)) {
+    let mut pairs = input[..full * 4].chunks_exact(8);
+    let mut pair_out = groups.chunks_exact_mut(6);
+    for (chunk, dst) in (&mut pairs).zip(&mut pair_out) {
+        let v: [u8; 8] = std::array::from_fn(|i| value(chunk[i]));
+        bad |= v.iter().fold(0, |acc, &x| acc | x);
+        let n = v
+            .iter()
+            .enumerate()
+            .fold(0u64, |acc, (i, &x)| acc | u64::from(x) << (58 - 6 * i));
+        dst.copy_from_slice(&n.to_be_bytes()[..6]);
+    }
+    // At most one group of four left.
+    for (chunk, dst) in pairs
+        .remainder()
+        .chunks_exact(4)
+        .zip(pair_out.into_remainder().chunks_exact_mut(3))
+    {
         let (a, b, c, d) = (
             value(chunk[0]),
             value(chunk[1]),

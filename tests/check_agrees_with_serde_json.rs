@@ -1,0 +1,531 @@
+//! The pre-send check reads a token's header and claims with a JSON reader of its own, built
+//! for speed. These tests hold it to serde_json: for any text, the check's verdict must be the
+//! one computed here from `serde_json::from_str::<Value>`, the parser `Token::claims` and
+//! Okta's own side agree with. A mismatch either way is a bug: passing what serde_json refuses
+//! would send a token whose claims cannot be read; refusing what it accepts would block a good
+//! token.
+
+mod common;
+
+use common::{b64url, token_with_claims};
+use okta_ssf::{Segment, TokenError, check_token};
+use proptest::prelude::*;
+use serde_json::Value;
+
+/// What the check must answer for these claims, from serde_json's reading of them.
+fn expected_for_claims(claims: &str) -> Result<(), TokenError> {
+    let Ok(value) = serde_json::from_str::<Value>(claims) else {
+        return Err(TokenError::NotJson(Segment::Claims));
+    };
+    let Value::Object(map) = value else {
+        return Err(TokenError::NotObject(Segment::Claims));
+    };
+    let text = |v: &Value| v.as_str().is_some_and(|s| !s.is_empty());
+    let claim = |name: &'static str| map.get(name).ok_or(TokenError::MissingClaim(name));
+    let wrong =
+        |name: &'static str, expected: &'static str| TokenError::ClaimType { name, expected };
+    if !text(claim("iss")?) {
+        return Err(wrong("iss", "a non-empty string"));
+    }
+    let aud = claim("aud")?;
+    let audiences_ok = match aud {
+        Value::Array(list) => !list.is_empty() && list.iter().all(text),
+        other => text(other),
+    };
+    if !audiences_ok {
+        return Err(wrong(
+            "aud",
+            "a non-empty string or array of non-empty strings",
+        ));
+    }
+    if claim("iat")?.as_i64().is_none() {
+        return Err(wrong("iat", "an integer number of seconds"));
+    }
+    if !text(claim("jti")?) {
+        return Err(wrong("jti", "a non-empty string"));
+    }
+    match claim("events")? {
+        Value::Object(events) if events.is_empty() => Err(TokenError::NoEvents),
+        Value::Object(events) if events.values().all(Value::is_object) => Ok(()),
+        Value::Object(_) => Err(TokenError::EventNotObject),
+        _ => Err(wrong("events", "a JSON object")),
+    }
+}
+
+/// What the check must answer for this header, from serde_json's reading of it.
+fn expected_for_header(header: &str) -> Result<(), TokenError> {
+    let Ok(value) = serde_json::from_str::<Value>(header) else {
+        return Err(TokenError::NotJson(Segment::Header));
+    };
+    let Value::Object(map) = value else {
+        return Err(TokenError::NotObject(Segment::Header));
+    };
+    let text = |name| map.get(name).and_then(Value::as_str);
+    let alg = text("alg").ok_or(TokenError::MissingHeader("alg"))?;
+    if alg.eq_ignore_ascii_case("none") {
+        return Err(TokenError::AlgNone);
+    }
+    if alg
+        .as_bytes()
+        .get(..2)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"HS"))
+    {
+        return Err(TokenError::AlgSymmetric);
+    }
+    if text("kid").is_none_or(str::is_empty) {
+        return Err(TokenError::MissingHeader("kid"));
+    }
+    let typ = text("typ").ok_or(TokenError::MissingHeader("typ"))?;
+    let bare = typ
+        .get(..12)
+        .filter(|prefix| prefix.eq_ignore_ascii_case("application/"))
+        .map_or(typ, |_| &typ[12..]);
+    if !bare.eq_ignore_ascii_case("secevent+jwt") {
+        return Err(TokenError::Typ);
+    }
+    Ok(())
+}
+
+const GOOD_CLAIMS: &str = r#"{"iss":"https://t.example","aud":"https://acme.okta.com","iat":1764460800,"jti":"j1","events":{"https://schemas.openid.net/secevent/caep/event-type/session-revoked":{}}}"#;
+
+fn token_with_header(header: &str) -> String {
+    format!(
+        "{}.{}.{}",
+        b64url(header.as_bytes()),
+        b64url(GOOD_CLAIMS.as_bytes()),
+        b64url(b"not a real signature")
+    )
+}
+
+fn assert_claims_agree(claims: &str) {
+    let got = check_token(&token_with_claims(claims)).map(drop);
+    assert_eq!(got, expected_for_claims(claims), "claims: {claims:?}");
+}
+
+fn assert_header_agrees(header: &str) {
+    let got = check_token(&token_with_header(header)).map(drop);
+    assert_eq!(got, expected_for_header(header), "header: {header:?}");
+}
+
+/// Claims holding the required five, with `iat` (or another claim) spelled as given.
+fn claims_with(name: &str, value: &str) -> String {
+    let mut map = serde_json::Map::new();
+    let good: Value = serde_json::from_str(GOOD_CLAIMS).expect("good claims");
+    for (key, v) in good.as_object().expect("an object") {
+        if key != name {
+            map.insert(key.clone(), v.clone());
+        }
+    }
+    let rest = Value::Object(map).to_string();
+    format!(r#"{{"{name}":{value},{}"#, &rest[1..])
+}
+
+#[test]
+fn good_claims_pass() {
+    assert_eq!(
+        check_token(&token_with_claims(GOOD_CLAIMS)).map(drop),
+        Ok(())
+    );
+    assert_claims_agree(GOOD_CLAIMS);
+}
+
+#[test]
+fn numbers_are_read_as_serde_json_reads_them() {
+    for number in [
+        "0",
+        "-0",
+        "7",
+        "-7",
+        "01",
+        "-01",
+        "00",
+        "1.",
+        ".5",
+        "+1",
+        "-",
+        "1e",
+        "1e+",
+        "1E5",
+        "1e-5",
+        "1.5",
+        "-1.5e3",
+        "0.0",
+        "-0.0",
+        "123456789012345678",
+        "-123456789012345678",
+        "1234567890123456789",
+        "-1234567890123456789",
+        "9223372036854775807",
+        "9223372036854775808",
+        "-9223372036854775808",
+        "-9223372036854775809",
+        "18446744073709551615",
+        "18446744073709551616",
+        "1e308",
+        "1e309",
+        "-1e309",
+        "1.7976931348623157e308",
+        "1.7976931348623159e308",
+        "1e-400",
+        "0e999999999999999999999",
+        "1e999999999999999999999",
+        &"9".repeat(308),
+        &"9".repeat(309),
+        &"9".repeat(400),
+        "1x",
+        "1 2",
+        "NaN",
+        "Infinity",
+    ] {
+        assert_claims_agree(&claims_with("iat", number));
+        assert_claims_agree(&claims_with("x", number));
+        assert_claims_agree(number);
+    }
+}
+
+#[test]
+fn strings_and_escapes_are_read_as_serde_json_reads_them() {
+    for string in [
+        r#""""#,
+        r#""a""#,
+        r#""é""#,
+        r#""\"""#,
+        r#""\\""#,
+        r#""\/""#,
+        r#""\b\f\n\r\t""#,
+        r#""\x""#,
+        r#""\u00e9""#,
+        r#""\u00E9""#,
+        r#""\u12""#,
+        r#""\u12g4""#,
+        r#""\u0000""#,
+        r#""\ud83d\ude00""#,
+        r#""\ud83d""#,
+        r#""\ud83dx""#,
+        r#""\ud83d\n""#,
+        r#""\ud83d\u0041""#,
+        r#""\ud83d\ud83d\ude00""#,
+        r#""\ude00""#,
+        r#""\ude00\ud83d""#,
+        "\"a\u{1}b\"",
+        "\"tab\there\"",
+        "\"\u{7f}\"",
+        r#""unterminated"#,
+        r#""ends in a backslash\"#,
+    ] {
+        assert_claims_agree(&claims_with("iss", string));
+        assert_claims_agree(&claims_with("jti", string));
+        assert_claims_agree(&claims_with("aud", &format!("[{string}]")));
+        assert_claims_agree(&claims_with("x", string));
+        assert_header_agrees(&format!(
+            r#"{{"alg":{string},"kid":"k","typ":"secevent+jwt"}}"#
+        ));
+    }
+}
+
+#[test]
+fn escaped_names_and_values_are_unescaped_before_they_are_judged() {
+    // `none`, `HS256`, `iss` and `secevent+jwt` spelled with escapes mean what they spell.
+    assert_header_agrees(r#"{"alg":"n\u006fne","kid":"k","typ":"secevent+jwt"}"#);
+    assert_header_agrees(r#"{"alg":"\u0048S256","kid":"k","typ":"secevent+jwt"}"#);
+    assert_header_agrees(r#"{"\u0061lg":"RS256","kid":"k","typ":"secevent\u002bjwt"}"#);
+    assert_header_agrees(r#"{"alg":"RS256","kid":"\u006b","typ":"secevent+jwt"}"#);
+    assert_claims_agree(&GOOD_CLAIMS.replace(r#""iss""#, r#""\u0069ss""#));
+    assert_claims_agree(&GOOD_CLAIMS.replace(r#""jti":"j1""#, r#""jti":"\u006a""#));
+    assert_eq!(
+        check_token(&token_with_header(
+            r#"{"alg":"n\u006fne","kid":"k","typ":"secevent+jwt"}"#
+        ))
+        .map(drop),
+        Err(TokenError::AlgNone)
+    );
+}
+
+#[test]
+fn nesting_stops_where_serde_json_stops() {
+    for depth in [1, 2, 100, 125, 126, 127, 128, 129, 1000] {
+        // The claims object itself is one level.
+        for (open, close) in [("[", "]"), (r#"{"a":"#, "}")] {
+            let nested = format!("{}1{}", open.repeat(depth), close.repeat(depth));
+            assert_claims_agree(&claims_with("x", &nested));
+            assert_claims_agree(&nested);
+        }
+    }
+    let deep = format!("{}1{}", "[".repeat(126), "]".repeat(126));
+    assert_eq!(
+        check_token(&token_with_claims(&claims_with("x", &deep))).map(drop),
+        Ok(())
+    );
+    let deeper = format!("{}1{}", "[".repeat(127), "]".repeat(127));
+    assert_eq!(
+        check_token(&token_with_claims(&claims_with("x", &deeper))).map(drop),
+        Err(TokenError::NotJson(Segment::Claims))
+    );
+}
+
+#[test]
+fn structure_is_read_as_serde_json_reads_it() {
+    for claims in [
+        "",
+        " ",
+        "{",
+        "}",
+        "{}",
+        "[]",
+        "null",
+        "true",
+        "\"text\"",
+        "42",
+        "{} ",
+        " \t\r\n{}\n",
+        "{}x",
+        "{}{}",
+        "\u{c}{}",
+        "{,}",
+        r#"{"a"}"#,
+        r#"{"a":}"#,
+        r#"{"a":1,}"#,
+        r#"{"a":1 "b":2}"#,
+        r#"{"a":[1,]}"#,
+        r#"{"a":[,1]}"#,
+        r#"{"a":[1 2]}"#,
+        r#"{a:1}"#,
+        r#"{"a":tru}"#,
+        r#"{"a":nul}"#,
+        r#"{"a":True}"#,
+        r#"{"a":falsey}"#,
+        r#"{"a" : [ true , false , null ] }"#,
+        r#"{1:2}"#,
+    ] {
+        assert_claims_agree(claims);
+        assert_claims_agree(&GOOD_CLAIMS.replacen('}', &format!(",\"x\":{claims}}}"), 1));
+    }
+}
+
+#[test]
+fn repeated_names_keep_their_last_value() {
+    assert_claims_agree(&GOOD_CLAIMS.replace(r#""iat":1764460800"#, r#""iat":"x","iat":1"#));
+    assert_claims_agree(&GOOD_CLAIMS.replace(r#""iat":1764460800"#, r#""iat":1,"iat":"x""#));
+    assert_header_agrees(r#"{"alg":"none","alg":"RS256","kid":"k","typ":"secevent+jwt"}"#);
+    assert_header_agrees(r#"{"alg":"RS256","alg":"none","kid":"k","typ":"secevent+jwt"}"#);
+}
+
+/// Pieces of JSON and of near-JSON, for texts that are valid, almost valid, or neither.
+fn piece() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(vec![
+        "{",
+        "}",
+        "[",
+        "]",
+        ",",
+        ":",
+        " ",
+        "\n",
+        "\t",
+        "\r",
+        "\u{c}",
+        "\"",
+        "\\",
+        "\"iss\"",
+        "\"aud\"",
+        "\"iat\"",
+        "\"jti\"",
+        "\"events\"",
+        "\"alg\"",
+        "\"kid\"",
+        "\"typ\"",
+        "\"x\"",
+        "\"\"",
+        "\"RS256\"",
+        "\"none\"",
+        "\"HS256\"",
+        "\"secevent+jwt\"",
+        "\"k\"",
+        "0",
+        "-0",
+        "1",
+        "-1",
+        "01",
+        "1.5",
+        "1.",
+        "1e5",
+        "1e309",
+        "-",
+        "9223372036854775808",
+        "-9223372036854775808",
+        "18446744073709551616",
+        "true",
+        "false",
+        "null",
+        "tru",
+        "\"\\u00e9\"",
+        "\"\\ud83d\\ude00\"",
+        "\"\\ud83d\"",
+        "\"\\ude00\"",
+        "\"\\q\"",
+        "\"\\u12\"",
+        "\"a\u{1}\"",
+        "\"é\"",
+        "{}",
+        "[]",
+        "{\"a\":{}}",
+    ])
+}
+
+/// A JSON value written out with the spellings above, valid in form (numbers and strings
+/// may still be refused).
+fn json_text() -> impl Strategy<Value = String> {
+    let leaf = prop::sample::select(vec![
+        "0",
+        "-0",
+        "7",
+        "1764460800",
+        "-5",
+        "1.5",
+        "1e3",
+        "1e309",
+        "9223372036854775808",
+        "-9223372036854775809",
+        "true",
+        "false",
+        "null",
+        "\"\"",
+        "\"s\"",
+        "\"https://a.example\"",
+        "\"\\u0041\"",
+        "\"\\ud83d\\ude00\"",
+        "\"\\ud83d\"",
+        "\"é\"",
+    ])
+    .prop_map(str::to_owned);
+    leaf.prop_recursive(4, 48, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..5)
+                .prop_map(|items| format!("[{}]", items.join(","))),
+            prop::collection::vec(
+                (
+                    prop::sample::select(vec![
+                        "iss", "aud", "iat", "jti", "events", "alg", "kid", "typ", "x", "",
+                    ]),
+                    inner
+                ),
+                0..6
+            )
+            .prop_map(|entries| {
+                let body: Vec<String> = entries
+                    .iter()
+                    .map(|(k, v)| format!("\"{k}\":{v}"))
+                    .collect();
+                format!("{{{}}}", body.join(","))
+            }),
+        ]
+    })
+}
+
+/// Claims with each required claim present (usually) and its value drawn from `json_text`.
+fn claims_text() -> impl Strategy<Value = String> {
+    let value = prop_oneof![
+        3 => json_text(),
+        1 => Just("\"https://a.example\"".to_owned()),
+        1 => Just("1764460800".to_owned()),
+        1 => Just(r#"{"https://e.example/x":{}}"#.to_owned()),
+    ];
+    prop::collection::vec(
+        (
+            prop::sample::select(vec!["iss", "aud", "iat", "jti", "events", "x"]),
+            value,
+        ),
+        0..8,
+    )
+    .prop_map(|entries| {
+        let body: Vec<String> = entries
+            .iter()
+            .map(|(k, v)| format!("\"{k}\":{v}"))
+            .collect();
+        format!("{{{}}}", body.join(","))
+    })
+}
+
+/// Headers with `alg`, `kid` and `typ` (usually), each drawn from good, bad and odd values.
+fn header_text() -> impl Strategy<Value = String> {
+    let value = prop_oneof![
+        4 => prop::sample::select(vec![
+            "\"RS256\"", "\"ES256\"", "\"none\"", "\"NoNe\"", "\"HS256\"", "\"hs512\"",
+            "\"n\\u006fne\"", "\"secevent+jwt\"", "\"application/secevent+jwt\"",
+            "\"SECEVENT+JWT\"", "\"jwt\"", "\"k\"", "\"\"", "\"é\"", "1", "null", "[]", "{}",
+        ]).prop_map(str::to_owned),
+        1 => json_text(),
+    ];
+    prop::collection::vec(
+        (prop::sample::select(vec!["alg", "kid", "typ", "x"]), value),
+        0..6,
+    )
+    .prop_map(|entries| {
+        let body: Vec<String> = entries
+            .iter()
+            .map(|(k, v)| format!("\"{k}\":{v}"))
+            .collect();
+        format!("{{{}}}", body.join(","))
+    })
+}
+
+/// One edit that splices a piece in, or cuts a byte out.
+fn splice(text: String, at: usize, piece: &str, cut: bool) -> String {
+    let mut bytes = text.into_bytes();
+    let at = at % (bytes.len() + 1);
+    if cut && at < bytes.len() {
+        bytes.remove(at);
+    } else {
+        bytes.splice(at..at, piece.bytes());
+    }
+    // Only whole UTF-8 reaches the JSON reader (a token's segment that is not UTF-8 is refused
+    // before it); the lossy form keeps the case close to what was generated.
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn the_check_agrees_with_serde_json_on_generated_claims(claims in claims_text()) {
+        let got = check_token(&token_with_claims(&claims)).map(drop);
+        prop_assert_eq!(got, expected_for_claims(&claims), "claims: {:?}", claims);
+    }
+
+    #[test]
+    fn the_check_agrees_with_serde_json_on_edited_claims(
+        claims in claims_text(),
+        edits in prop::collection::vec((any::<usize>(), piece(), any::<bool>()), 1..4),
+    ) {
+        let claims = edits.into_iter().fold(claims, |text, (at, piece, cut)| splice(text, at, piece, cut));
+        let got = check_token(&token_with_claims(&claims)).map(drop);
+        prop_assert_eq!(got, expected_for_claims(&claims), "claims: {:?}", claims);
+    }
+
+    #[test]
+    fn the_check_agrees_with_serde_json_on_strings_of_pieces(
+        pieces in prop::collection::vec(piece(), 0..24),
+    ) {
+        let claims = pieces.concat();
+        let got = check_token(&token_with_claims(&claims)).map(drop);
+        prop_assert_eq!(got, expected_for_claims(&claims), "claims: {:?}", claims);
+        let got = check_token(&token_with_header(&claims)).map(drop);
+        prop_assert_eq!(got, expected_for_header(&claims), "header: {:?}", claims);
+    }
+
+    #[test]
+    fn the_check_agrees_with_serde_json_on_generated_headers(
+        header in header_text(),
+        edits in prop::collection::vec((any::<usize>(), piece(), any::<bool>()), 0..3),
+    ) {
+        let header = edits.into_iter().fold(header, |text, (at, piece, cut)| splice(text, at, piece, cut));
+        let got = check_token(&token_with_header(&header)).map(drop);
+        prop_assert_eq!(got, expected_for_header(&header), "header: {:?}", header);
+    }
+
+    #[test]
+    fn the_check_agrees_with_serde_json_on_arbitrary_text(text in any::<String>()) {
+        let got = check_token(&token_with_claims(&text)).map(drop);
+        prop_assert_eq!(got, expected_for_claims(&text), "claims: {:?}", text);
+    }
+}
