@@ -3,7 +3,8 @@
 //! any ureq-based client) and a hand-written exchange on a raw `TcpStream` (the floor), plus
 //! bare ureq under each way of setting a timeout.
 //!
-//! `cargo bench --bench throughput` (knobs: ROUNDS, REQUESTS). Rounds interleave the
+//! `cargo bench --bench throughput` (knobs: ROUNDS, REQUESTS, and ONLY, a comma-separated list
+//! of name parts that keeps only the matching contenders). Rounds interleave the
 //! contenders; the report gives each one's median rate and the ratios of the medians.
 
 mod common;
@@ -192,10 +193,11 @@ fn main() {
             }),
         ),
     ];
-    // ONLY=<text> keeps only the contenders whose name contains it (for profiling one).
+    // ONLY=<text>[,<text>...] keeps only the contenders whose name contains one of them (for
+    // profiling one, or comparing a few).
     let only = std::env::var("ONLY").ok();
     if let Some(only) = &only {
-        contenders.retain(|(name, _)| name.contains(only.as_str()));
+        contenders.retain(|(name, _)| only.split(',').any(|part| name.contains(part)));
     }
     let mut rates: Vec<Vec<f64>> = vec![Vec::new(); contenders.len()];
     for round in 0..rounds {
@@ -226,8 +228,18 @@ fn main() {
         .collect();
     let medians: Vec<f64> = rates.iter_mut().map(|r| median(r)).collect();
     if only.is_some() {
+        let ceiling = contenders
+            .iter()
+            .position(|(name, _)| name.starts_with("bare ureq"))
+            .map(|i| medians[i]);
         for ((name, _), m) in contenders.iter().zip(&medians) {
-            println!("{name:<40} {m:>12.0} req/s");
+            match ceiling {
+                Some(ceiling) => println!(
+                    "{name:<40} {m:>12.0} req/s {:>8.3} of bare ureq",
+                    m / ceiling
+                ),
+                None => println!("{name:<40} {m:>12.0} req/s"),
+            }
         }
         return;
     }

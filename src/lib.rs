@@ -3350,26 +3350,9 @@ fn base64url_decode_into(input: &[u8], out: &mut Vec<u8>) -> bool {
     out.resize(full * 3 + rest.len().saturating_sub(1), 0);
     let (groups, tail) = out.split_at_mut(full * 3);
     // One pass: every value is ORed into `bad`, and `INVALID` has the high bits set, so a
-    // single test at the end finds any character outside the alphabet. Eight characters (six
-    // bytes) at a time, shifted independently so the processor can work on them side by side.
+    // single test at the end finds any character outside the alphabet.
     let mut bad = 0u8;
-    let mut pairs = input[..full * 4].chunks_exact(8);
-    let mut pair_out = groups.chunks_exact_mut(6);
-    for (chunk, dst) in (&mut pairs).zip(&mut pair_out) {
-        let v: [u8; 8] = std::array::from_fn(|i| value(chunk[i]));
-        bad |= v.iter().fold(0, |acc, &x| acc | x);
-        let n = v
-            .iter()
-            .enumerate()
-            .fold(0u64, |acc, (i, &x)| acc | u64::from(x) << (58 - 6 * i));
-        dst.copy_from_slice(&n.to_be_bytes()[..6]);
-    }
-    // At most one group of four left.
-    for (chunk, dst) in pairs
-        .remainder()
-        .chunks_exact(4)
-        .zip(pair_out.into_remainder().chunks_exact_mut(3))
-    {
+    for (chunk, dst) in input.chunks_exact(4).zip(groups.chunks_exact_mut(3)) {
         let (a, b, c, d) = (
             value(chunk[0]),
             value(chunk[1]),
