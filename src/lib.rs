@@ -1897,11 +1897,17 @@ enum BodyError {
 }
 
 fn read_body(response: &mut ureq::http::Response<ureq::Body>) -> Result<Vec<u8>, BodyError> {
+    // Nothing to read (a 202 as Okta sends it): ureq has already put the connection back in
+    // its pool, and reports no length for the body it will not read (so the header is asked).
+    let empty = response
+        .headers()
+        .get(ureq::http::header::CONTENT_LENGTH)
+        .is_some_and(|v| v.as_bytes() == b"0");
     let body = response.body_mut();
     match body.content_length() {
         Some(n) if n > MAX_RESPONSE_BYTES => return Err(BodyError::TooLarge),
-        // Nothing to read (a 202 as Okta sends it): the connection goes back to the pool as it is.
         Some(0) => return Ok(Vec::new()),
+        None if empty => return Ok(Vec::new()),
         _ => {}
     }
     body.with_config()
