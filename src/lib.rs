@@ -205,6 +205,7 @@ pub struct Client {
 struct Inner {
     agent: ureq::Agent,
     endpoint: String,
+    endpoint_uri: ureq::http::Uri,
     origin: String,
     user_agent: String,
     token_check: TokenCheck,
@@ -343,7 +344,8 @@ impl Client {
         let mut request = self
             .inner
             .agent
-            .post(&self.inner.endpoint)
+            // Parsed once, when the client was built; a clone shares its bytes.
+            .post(self.inner.endpoint_uri.clone())
             // Typed names and static values: nothing to parse or validate per request.
             .header(
                 ureq::http::header::CONTENT_TYPE,
@@ -667,6 +669,7 @@ impl ClientBuilder {
             inner: Arc::new(Inner {
                 agent: config.new_agent(),
                 endpoint: target.url,
+                endpoint_uri: target.uri,
                 origin: target.origin,
                 user_agent,
                 token_check: self.token_check,
@@ -1503,6 +1506,8 @@ pub enum DomainError {
 
 struct Target {
     url: String,
+    /// `url`, parsed once so that requests need not parse it again.
+    uri: ureq::http::Uri,
     /// `scheme://host[:port]`: what a SET's `aud` names for an Okta org.
     origin: String,
     loopback: bool,
@@ -1599,14 +1604,18 @@ fn parse_target(input: &str, mode: TargetMode) -> Result<Target, DomainError> {
     };
     let url = format!("{origin}{path_and_query}");
     // Last line of defence for characters a request line cannot carry (spaces, controls).
-    if url.parse::<ureq::http::Uri>().is_err() || url.bytes().any(|b| b <= b' ' || b == 0x7f) {
-        return Err(match mode {
-            TargetMode::OktaDomain => DomainError::InvalidHost(echo(authority)),
-            TargetMode::Endpoint => DomainError::Path,
-        });
-    }
+    let uri = match url.parse::<ureq::http::Uri>() {
+        Ok(uri) if !url.bytes().any(|b| b <= b' ' || b == 0x7f) => uri,
+        _ => {
+            return Err(match mode {
+                TargetMode::OktaDomain => DomainError::InvalidHost(echo(authority)),
+                TargetMode::Endpoint => DomainError::Path,
+            });
+        }
+    };
     Ok(Target {
         url,
+        uri,
         origin,
         loopback,
     })
