@@ -299,6 +299,15 @@ fn piece() -> impl Strategy<Value = &'static str> {
     ])
 }
 
+/// A JSON object written out from its entries, names as they are (no escaping).
+fn object_text(entries: &[(&str, String)]) -> String {
+    let body: Vec<String> = entries
+        .iter()
+        .map(|(name, value)| format!("\"{name}\":{value}"))
+        .collect();
+    format!("{{{}}}", body.join(","))
+}
+
 /// A JSON value written out with the spellings above, valid in form (numbers and strings
 /// may still be refused).
 fn json_text() -> impl Strategy<Value = String> {
@@ -338,18 +347,13 @@ fn json_text() -> impl Strategy<Value = String> {
                 ),
                 0..6
             )
-            .prop_map(|entries| {
-                let body: Vec<String> = entries
-                    .iter()
-                    .map(|(k, v)| format!("\"{k}\":{v}"))
-                    .collect();
-                format!("{{{}}}", body.join(","))
-            }),
+            .prop_map(|entries| object_text(&entries)),
         ]
     })
 }
 
-/// Claims with each required claim present (usually) and its value drawn from `json_text`.
+/// Claims whose entries are named after the required claims (or `x`), with values drawn from
+/// `json_text` and from good values.
 fn claims_text() -> impl Strategy<Value = String> {
     let value = prop_oneof![
         3 => json_text(),
@@ -364,16 +368,10 @@ fn claims_text() -> impl Strategy<Value = String> {
         ),
         0..8,
     )
-    .prop_map(|entries| {
-        let body: Vec<String> = entries
-            .iter()
-            .map(|(k, v)| format!("\"{k}\":{v}"))
-            .collect();
-        format!("{{{}}}", body.join(","))
-    })
+    .prop_map(|entries| object_text(&entries))
 }
 
-/// Headers with `alg`, `kid` and `typ` (usually), each drawn from good, bad and odd values.
+/// Headers whose entries are named `alg`, `kid`, `typ` (or `x`), with good, bad and odd values.
 fn header_text() -> impl Strategy<Value = String> {
     let value = prop_oneof![
         4 => prop::sample::select(vec![
@@ -387,13 +385,7 @@ fn header_text() -> impl Strategy<Value = String> {
         (prop::sample::select(vec!["alg", "kid", "typ", "x"]), value),
         0..6,
     )
-    .prop_map(|entries| {
-        let body: Vec<String> = entries
-            .iter()
-            .map(|(k, v)| format!("\"{k}\":{v}"))
-            .collect();
-        format!("{{{}}}", body.join(","))
-    })
+    .prop_map(|entries| object_text(&entries))
 }
 
 /// One edit that splices a piece in, or cuts a byte out.
