@@ -1906,12 +1906,14 @@ enum BodyError {
 }
 
 fn read_body(response: &mut ureq::http::Response<ureq::Body>) -> Result<Vec<u8>, BodyError> {
-    // Nothing to read (a 202 as Okta sends it): ureq has already put the connection back in
-    // its pool, and reports no length for the body it will not read (so the header is asked).
-    let empty = response
-        .headers()
+    // An answer with `Content-Length: 0` and no other framing (a 202 as Okta sends it) has
+    // nothing to read, and ureq reports no length for it, so its headers are asked. A
+    // `Transfer-Encoding` wins over `Content-Length` (RFC 9112 §6.3), and then the body is read.
+    let headers = response.headers();
+    let empty = headers
         .get(ureq::http::header::CONTENT_LENGTH)
-        .is_some_and(|v| v.as_bytes() == b"0");
+        .is_some_and(|v| v.as_bytes() == b"0")
+        && !headers.contains_key(ureq::http::header::TRANSFER_ENCODING);
     let body = response.body_mut();
     match body.content_length() {
         Some(n) if n > MAX_RESPONSE_BYTES => return Err(BodyError::TooLarge),
@@ -2773,9 +2775,14 @@ fn check_header(header: &str, header_json: &mut Vec<u8>) -> Result<(), TokenErro
 }
 
 /// A JSON reader just large enough for the pre-send check. It accepts exactly what serde_json
-/// accepts (the same grammar, escapes, surrogate pairs, nesting limit and number range, so what
-/// passes also parses as a `Value`), builds nothing, and reports the JSON type of the top-level
-/// entries the check asks about. `tests/properties.rs` holds its verdicts to serde_json's.
+/// with its default features accepts (the same grammar, escapes, surrogate pairs, nesting limit
+/// and number range, so what passes also parses as a `Value`), builds nothing, and reports the
+/// JSON type of the top-level entries the check asks about. `tests/check_agrees_with_serde_json.rs`
+/// and the `check_json` fuzz target hold its verdicts to serde_json's.
+///
+/// If another crate in the build turns on serde_json's `arbitrary_precision`, `Value` keeps
+/// numbers beyond `f64` and reads `-0` as an integer; this reader does not follow it there, and
+/// refuses such numbers (Okta's own parser is not known to accept them either).
 mod scan {
     use std::borrow::Cow;
 

@@ -564,3 +564,39 @@ fn the_longest_durations_never_overflow() {
     assert!(matches!(err, Error::RateLimited(_)), "{err:?}");
     assert_eq!(same_body_count(&server), 1);
 }
+
+/// A body framed by `Transfer-Encoding: chunked` whose head also says `Content-Length: 0`.
+/// HTTP says the chunked framing wins (RFC 9112 §6.3), so the body is there to be read.
+fn chunked_with_length_0(status: &str, body: &str) -> Action {
+    Action::Answer(
+        format!(
+            "HTTP/1.1 {status}\r\ncontent-length: 0\r\ntransfer-encoding: chunked\r\ncontent-type: application/json\r\n\r\n{:x}\r\n{body}\r\n0\r\n\r\n",
+            body.len()
+        )
+        .into_bytes(),
+    )
+}
+
+#[test]
+fn a_chunked_body_is_read_even_when_the_head_also_says_length_0() {
+    let server = ScriptedServer::start(vec![chunked_with_length_0(
+        "400 Bad Request",
+        r#"{"err":"invalid_audience","description":"x"}"#,
+    )]);
+    let client = ClientBuilder::new(&server.origin())
+        .retry(RetryPolicy::never())
+        .build()
+        .expect("client");
+    for _ in 0..2 {
+        match client.publish(&vector_token()).expect("an answer") {
+            Status::Rejected(rejection) => {
+                assert_eq!(rejection.code(), &okta_ssf::ErrorCode::InvalidAudience);
+                assert_eq!(rejection.description(), Some("x"));
+            }
+            other => panic!("expected a rejection, got {other:?}"),
+        }
+    }
+    // Both requests came over one connection: the body was read to its end.
+    assert_eq!(same_body_count(&server), 2);
+    assert_eq!(server.connections(), 1);
+}

@@ -226,6 +226,7 @@ impl SeenRequest {
 pub struct ScriptedServer {
     pub port: u16,
     seen: Arc<std::sync::Mutex<Vec<SeenRequest>>>,
+    connections: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
@@ -237,7 +238,8 @@ impl ScriptedServer {
         let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));
         let actions = Arc::new(actions);
-        let (seen2, stop2) = (seen.clone(), stop.clone());
+        let connections = Arc::new(AtomicUsize::new(0));
+        let (seen2, stop2, connections2) = (seen.clone(), stop.clone(), connections.clone());
         let thread = std::thread::spawn(move || {
             let mut workers = Vec::new();
             for stream in listener.incoming() {
@@ -245,6 +247,7 @@ impl ScriptedServer {
                     break;
                 }
                 let Ok(stream) = stream else { continue };
+                connections2.fetch_add(1, Ordering::SeqCst);
                 let (seen, stop, actions) = (seen2.clone(), stop2.clone(), actions.clone());
                 workers.push(std::thread::spawn(move || {
                     run_script(stream, &seen, &stop, &actions)
@@ -257,6 +260,7 @@ impl ScriptedServer {
         ScriptedServer {
             port,
             seen,
+            connections,
             stop,
             thread: Some(thread),
         }
@@ -268,6 +272,11 @@ impl ScriptedServer {
 
     pub fn requests(&self) -> Vec<SeenRequest> {
         self.seen.lock().expect("lock").clone()
+    }
+
+    /// How many connections the server has accepted.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
     }
 }
 
