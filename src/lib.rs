@@ -2928,7 +2928,8 @@ mod scan {
         table
     };
 
-    pub(super) struct Reader<'a> {
+    /// A JSON document being read, and where.
+    struct Reader<'a> {
         json: &'a str,
         pos: usize,
         /// Arrays and objects open around the current position.
