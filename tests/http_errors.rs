@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{EVENTS_PATH, single_try_client_for, vector_token};
+use common::{EVENTS_PATH, a_publish_of, single_try_client_for, vector_token};
 use httpmock::prelude::*;
 use okta_ssf::Error;
 
@@ -10,12 +10,7 @@ fn error_for(status: u16, headers: &[(&str, &str)], body: &str) -> Error {
     let server = MockServer::start();
     let token = vector_token();
     let mock = server.mock(|when, then| {
-        when.method(POST)
-            .path(EVENTS_PATH)
-            .header("content-type", "application/secevent+jwt")
-            .header("accept", "application/json")
-            .header_missing("authorization")
-            .body(token.trim_end());
+        a_publish_of(when, token.trim_end());
         let mut then = then
             .status(status)
             .header("X-Okta-Request-Id", format!("req{status}"));

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{EVENTS_PATH, client_for, vector_token};
+use common::{EVENTS_PATH, a_publish_of, client_for, vector_token};
 use httpmock::prelude::*;
 use okta_ssf::{Error, ErrorCode, Status};
 
@@ -11,12 +11,7 @@ fn rejection_for(body: &str, content_type: &str) -> okta_ssf::Rejection {
     let server = MockServer::start();
     let token = vector_token();
     let mock = server.mock(|when, then| {
-        when.method(POST)
-            .path(EVENTS_PATH)
-            .header("content-type", "application/secevent+jwt")
-            .header("accept", "application/json")
-            .header_missing("authorization")
-            .body(token.trim_end());
+        a_publish_of(when, token.trim_end());
         then.status(400)
             .header("content-type", content_type)
             .header("X-Okta-Request-Id", "req400")

@@ -6,7 +6,7 @@ mod common;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use common::{EVENTS_PATH, b64url, data, read_data};
+use common::{a_publish_of, b64url, data, read_data};
 use httpmock::prelude::*;
 use jsonwebtoken::{DecodingKey, Validation, decode, decode_header};
 use okta_ssf::sign::{
@@ -495,12 +495,7 @@ fn sign_check_and_publish_in_one_go() {
     .sign(&key)
     .expect("signed");
     let mock = server.mock(|when, then| {
-        when.method(POST)
-            .path(EVENTS_PATH)
-            .header("content-type", "application/secevent+jwt")
-            .header("accept", "application/json")
-            .header_missing("authorization")
-            .body(token.as_str());
+        a_publish_of(when, &token);
         then.status(202);
     });
     assert_eq!(

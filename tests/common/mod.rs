@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use httpmock::MockServer;
+use httpmock::{Method, MockServer, When};
 use okta_ssf::{Client, ClientBuilder, RetryPolicy};
 
 pub mod json_oracle;
@@ -36,6 +36,17 @@ pub fn vector_token() -> String {
 /// A client for an httpmock server, through `Client::new` with the server's loopback origin.
 pub fn client_for(server: &MockServer) -> Client {
     Client::new(&server.base_url()).expect("a loopback origin is a valid domain")
+}
+
+/// What every publish must look like on the wire: a `POST` to the events path carrying
+/// `token`'s exact bytes, with both media types and no credentials.
+pub fn a_publish_of(when: When, token: &str) -> When {
+    when.method(Method::POST)
+        .path(EVENTS_PATH)
+        .header("content-type", "application/secevent+jwt")
+        .header("accept", "application/json")
+        .header_missing("authorization")
+        .body(token)
 }
 
 /// Like [`client_for`], with retries off: one request per call, for tests of a single answer.
