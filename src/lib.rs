@@ -1905,23 +1905,26 @@ enum BodyError {
     Transport(ureq::Error),
 }
 
-fn read_body(response: &mut ureq::http::Response<ureq::Body>) -> Result<Vec<u8>, BodyError> {
-    // An answer with `Content-Length: 0` and no other framing (a 202 as Okta sends it) has
-    // nothing to read, and ureq reports no length for it, so its headers are asked. A
-    // `Transfer-Encoding` wins over `Content-Length` (RFC 9112 §6.3), and then the body is read.
-    let headers = response.headers();
-    let empty = headers
+/// Whether an answer's head says it has no body: `Content-Length: 0` and no other framing (a
+/// 202 as Okta sends it). A `Transfer-Encoding` wins over `Content-Length` (RFC 9112 §6.3).
+fn says_no_body(headers: &ureq::http::HeaderMap) -> bool {
+    headers
         .get(ureq::http::header::CONTENT_LENGTH)
         .is_some_and(|v| v.as_bytes() == b"0")
-        && !headers.contains_key(ureq::http::header::TRANSFER_ENCODING);
-    let body = response.body_mut();
-    match body.content_length() {
+        && !headers.contains_key(ureq::http::header::TRANSFER_ENCODING)
+}
+
+fn read_body(response: &mut ureq::http::Response<ureq::Body>) -> Result<Vec<u8>, BodyError> {
+    match response.body().content_length() {
         Some(n) if n > MAX_RESPONSE_BYTES => return Err(BodyError::TooLarge),
         Some(0) => return Ok(Vec::new()),
-        None if empty => return Ok(Vec::new()),
+        // ureq reports no length for an answer it has nothing to read from.
+        None if says_no_body(response.headers()) => return Ok(Vec::new()),
         _ => {}
     }
-    body.with_config()
+    response
+        .body_mut()
+        .with_config()
         .limit(MAX_RESPONSE_BYTES)
         .read_to_vec()
         .map_err(|e| match e {
