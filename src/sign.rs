@@ -54,7 +54,11 @@ use rustls_pki_types::PrivateKeyDer;
 use rustls_pki_types::pem::PemObject;
 use serde_json::{Map, Value, json};
 
-use crate::{EventType, TokenError, check_token};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use crate::lint::EventType;
+use crate::{TokenError, check_token};
 
 /// Why a key could not be read or a SET could not be built or signed. No message carries key
 /// material or claim values.
@@ -297,13 +301,13 @@ impl SigningKey {
     ///
     /// As [`signature`](SigningKey::signature).
     pub fn sign_claims(&self, claims: &Map<String, Value>) -> Result<String, SignError> {
-        let header = crate::base64url_encode(self.header().to_string().as_bytes());
-        let claims = crate::base64url_encode(Value::Object(claims.clone()).to_string().as_bytes());
+        let header = URL_SAFE_NO_PAD.encode(self.header().to_string().as_bytes());
+        let claims = URL_SAFE_NO_PAD.encode(Value::Object(claims.clone()).to_string().as_bytes());
         let signing_input = format!("{header}.{claims}");
         let signature = self.signature(signing_input.as_bytes())?;
         Ok(format!(
             "{signing_input}.{}",
-            crate::base64url_encode(&signature)
+            URL_SAFE_NO_PAD.encode(&signature)
         ))
     }
 
@@ -318,8 +322,8 @@ impl SigningKey {
                     "kid": self.kid,
                     "use": "sig",
                     "alg": "RS256",
-                    "n": crate::base64url_encode(&public.n),
-                    "e": crate::base64url_encode(&public.e),
+                    "n": URL_SAFE_NO_PAD.encode(&public.n),
+                    "e": URL_SAFE_NO_PAD.encode(&public.e),
                 })
             }
             KeyMaterial::Ec(key) => {
@@ -335,8 +339,8 @@ impl SigningKey {
                     "use": "sig",
                     "alg": "ES256",
                     "crv": "P-256",
-                    "x": crate::base64url_encode(x),
-                    "y": crate::base64url_encode(y),
+                    "x": URL_SAFE_NO_PAD.encode(x),
+                    "y": URL_SAFE_NO_PAD.encode(y),
                 })
             }
         }
@@ -359,12 +363,13 @@ pub fn jwks(keys: &[&SigningKey]) -> Value {
     json!({"keys": keys.iter().map(|k| k.jwk()).collect::<Vec<_>>()})
 }
 
-/// The error for an RSA key ring refused; `der` is the PKCS#8 or PKCS#1 document, read again
-/// for the modulus length when ring says the key is too small.
+/// The error for an RSA key ring refused; `der` is the PKCS#8 or PKCS#1 document. ring's
+/// `KeyRejected` has no kinds to match on, so a short key is found by reading its modulus length
+/// here rather than by ring's words; any other refusal keeps ring's words for the message.
 fn rsa_rejected(e: ring::error::KeyRejected, der: &[u8]) -> SignError {
-    match (e.to_string().as_str(), rsa_modulus_bits(der)) {
-        ("TooSmall", Some(bits)) => SignError::RsaKeyTooShort { bits },
-        (other, _) => SignError::UnsupportedKey(other.to_owned()),
+    match rsa_modulus_bits(der) {
+        Some(bits) if bits < 2048 => SignError::RsaKeyTooShort { bits },
+        _ => SignError::UnsupportedKey(e.to_string()),
     }
 }
 

@@ -463,7 +463,7 @@ fn sign_every_event_type_from_options() {
             "v@example.com",
         ],
     ];
-    for (extra, event_type) in cases.iter().zip(okta_ssf::EventType::ALL) {
+    for (extra, event_type) in cases.iter().zip(okta_ssf::lint::EventType::ALL) {
         let output = run(okta_ssf(&sign_args(&key, "vector-ec-1", extra)));
         assert_eq!(
             output.status.code(),

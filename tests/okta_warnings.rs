@@ -1,9 +1,11 @@
 //! The library's Okta lints: what Okta is known to refuse or drop, each found and named.
+#![cfg(feature = "lint")]
 
 mod common;
 
 use common::{read_data, token_with_claims};
-use okta_ssf::{Warning, check_token};
+use okta_ssf::check_token;
+use okta_ssf::lint::Warning;
 use serde_json::{Value, json};
 
 const NOW: i64 = 1_764_460_800;

@@ -10,11 +10,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::{b64url, read_data};
+use okta_ssf::lint::EventType;
 use okta_ssf::receiver::{Jwks, Receiver, ReceiverConfig};
 use okta_ssf::sign::{
     ComplianceStatus, Event, InitiatingEntity, RiskLevel, SetBuilder, SigningKey, Subject, jwks,
 };
-use okta_ssf::{Client, ClientBuilder, ErrorCode, EventType, RetryPolicy, Status, TokenCheck};
+use okta_ssf::{Client, ClientBuilder, ErrorCode, RetryPolicy, Status, TokenCheck};
 use serde_json::Value;
 
 const ISS: &str = "https://transmitter.example.com";

@@ -9,11 +9,12 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use common::{a_publish_of, b64url, data, read_data};
 use httpmock::prelude::*;
 use jsonwebtoken::{DecodingKey, Validation, decode, decode_header};
+use okta_ssf::lint::EventType;
 use okta_ssf::sign::{
     Algorithm, ComplianceStatus, Event, InitiatingEntity, RiskLevel, SetBuilder, SignError,
     SigningKey, Subject, jwks,
 };
-use okta_ssf::{Client, EventType, Status, check_token};
+use okta_ssf::{Client, Status, check_token};
 use serde_json::{Map, Value, json};
 
 fn key(path: &str, kid: &str) -> SigningKey {

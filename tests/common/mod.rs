@@ -13,7 +13,6 @@ use std::time::Duration;
 use httpmock::{Method, MockServer, When};
 use okta_ssf::{Client, ClientBuilder, RetryPolicy};
 
-pub mod json_oracle;
 pub mod net;
 
 pub const EVENTS_PATH: &str = "/security/api/v1/security-events";

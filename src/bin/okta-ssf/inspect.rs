@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use okta_ssf::{Client, check_token, decode_unverified};
+use okta_ssf::lint::decode_unverified;
+use okta_ssf::{Client, check_token};
 
 use crate::Usage;
 use crate::input::read_tokens;

@@ -2,11 +2,12 @@
 
 use std::path::PathBuf;
 
+use okta_ssf::lint::EventType;
 use okta_ssf::receiver::{Jwks, Receiver, ReceiverConfig};
 use okta_ssf::sign::{
     ComplianceStatus, Event, InitiatingEntity, RiskLevel, SetBuilder, SigningKey, Subject, jwks,
 };
-use okta_ssf::{Client, ClientBuilder, EventType, RetryPolicy, TokenCheck};
+use okta_ssf::{Client, ClientBuilder, RetryPolicy, TokenCheck};
 
 use crate::Usage;
 use crate::input::Line;

@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
-use okta_ssf::EventType;
+use okta_ssf::lint::EventType;
 use okta_ssf::sign::{
     ComplianceStatus, Event, InitiatingEntity, RiskLevel, SetBuilder, SigningKey, Subject,
     jwks as jwks_document,
