@@ -390,6 +390,15 @@ fn error_texts() {
 }
 
 #[test]
+fn std_words_a_failed_lookup_so() {
+    use std::net::ToSocketAddrs;
+    // `.invalid` never resolves (RFC 6761), on any network or none.
+    let err = "no-such-host.invalid:443".to_socket_addrs().unwrap_err();
+    assert!(is_lookup_failure(&err), "{err}");
+    assert!(!is_lookup_failure(&std::io::Error::other("boom")));
+}
+
+#[test]
 fn causes_are_chained_not_repeated() {
     use std::error::Error as _;
     let err = Error::Connect {
