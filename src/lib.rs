@@ -28,12 +28,11 @@
 //!
 //! # Features
 //!
-//! The default build is this one module. Optional features add whole capabilities, each in its
-//! own file, uses this module through its public API, and none brings an async runtime. `sign`,
-//! `receiver` and `cli` turn `lint` on.
+//! The default build is this one module. Each optional feature adds a whole capability in a file
+//! of its own that uses this module through its public API; none brings an async runtime.
 //!
 //! - `lint`: `okta_ssf::lint`, Okta's six event types and `Token::okta_warnings`: what Okta
-//!   is known to refuse or drop in a token that passes the check.
+//!   is known to refuse or drop in a token that passes the check. The others turn it on.
 //! - `sign`: `okta_ssf::sign` builds SETs with typed events for Okta's six types, signs them
 //!   with RS256 or ES256 keys from PEM, and exports the JWKS to register with Okta.
 //! - `receiver`: `okta_ssf::receiver`, an Okta-like receiver to test a transmitter against.
@@ -108,13 +107,10 @@
 //!
 //! A failure that may recover (a refused or broken connection, a timeout, `429`, `500`, `502`,
 //! `503`, `504`) is retried with the identical bytes: RFC 8935 lets a receiver see a SET twice,
-//! and Okta drops a repeated `jti`. By default a call makes at most 3 attempts; after a `429`
-//! it waits until Okta's `X-Rate-Limit-Reset` (by the server's clock, plus one second, at most
-//! 30 s), otherwise it backs off exponentially with full jitter (500 ms base, 8 s cap). Each
-//! request has a 10 s connect timeout and a 30 s timeout once connected, and one 60 s deadline
-//! bounds the whole call, waits included (name resolution aside: the system resolver bounds
-//! that). See [`RetryPolicy`] and [`ClientBuilder`]; retries are
-//! logged at debug level through the `log` facade.
+//! and Okta drops a repeated `jti`. By default a call makes at most 3 attempts, waits for Okta's
+//! rate-limit reset or backs off with jitter between them, and never runs past its 60 s
+//! deadline ([`RetryPolicy`], [`ClientBuilder`]). Retries are logged at debug level through the
+//! `log` facade.
 //!
 //! # What never leaves the process
 //!
@@ -141,7 +137,6 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use serde_json::{Map, Value};
-use ureq::http::{HeaderName, HeaderValue};
 
 #[cfg(feature = "lint")]
 #[cfg_attr(docsrs, doc(cfg(feature = "lint")))]
@@ -228,10 +223,8 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidDomain`] when `domain` is empty, carries a path, query, fragment or user
-    /// information, has an unparsable host or port, is a documentation placeholder such as
-    /// `{yourOktaDomain}`, is the `-admin` host, or asks for `http://` to a host that is not
-    /// loopback. [`DomainError`] says which.
+    /// [`Error::InvalidDomain`], whose [`DomainError`] names the rule `domain` breaks (a
+    /// placeholder such as `{yourOktaDomain}`, a path, user information, the `-admin` host…).
     pub fn new(domain: &str) -> Result<Client, Error> {
         ClientBuilder::new(domain).build()
     }
@@ -347,15 +340,8 @@ impl Client {
             .agent
             // Parsed once, when the client was built; a clone shares its bytes.
             .post(self.inner.target.uri.clone())
-            // Typed names and static values: nothing to parse or validate per request.
-            .header(
-                ureq::http::header::CONTENT_TYPE,
-                HeaderValue::from_static(SECEVENT_JWT),
-            )
-            .header(
-                ureq::http::header::ACCEPT,
-                HeaderValue::from_static("application/json"),
-            );
+            .header("Content-Type", SECEVENT_JWT)
+            .header("Accept", "application/json");
         if let Some((count, first_request_id)) = retry {
             request = request.header("X-Okta-Retry-Count", count.to_string());
             if let Some(id) = first_request_id {
@@ -497,7 +483,6 @@ impl ClientBuilder {
     /// receiver's name is not part of it: that is bounded by the system resolver's own limits
     /// (`timeout` and `attempts` in `/etc/resolv.conf`), since ureq would need a thread per
     /// request to bound it. Longer than [`MAX_DURATION`] counts as [`MAX_DURATION`].
-    ///
     /// Defaults to [`DEFAULT_CONNECT_TIMEOUT`] (10 seconds).
     pub fn connect_timeout(mut self, timeout: Duration) -> ClientBuilder {
         self.connect_timeout = timeout;
@@ -508,7 +493,6 @@ impl ClientBuilder {
     /// reading the answer take at most this long in all. Each of the four phases (sending the
     /// request line and headers, sending the token, waiting for the answer's headers, reading
     /// its body) gets a quarter of it; a phase that runs over fails with [`Error::Timeout`].
-    ///
     /// Longer than [`MAX_DURATION`] counts as [`MAX_DURATION`].
     ///
     /// Defaults to [`DEFAULT_TIMEOUT`] (30 seconds: 7.5 seconds a phase).
@@ -521,8 +505,8 @@ impl ClientBuilder {
     /// them included. When the next wait would cross it, the call stops and returns the last
     /// failure; an attempt started near it gets only what is left as its timeout.
     ///
-    /// Name resolution, left to the system resolver, is the one step it cannot cut short.
-    /// Longer than [`MAX_DURATION`] counts as [`MAX_DURATION`].
+    /// Name resolution, left to the system resolver, is the one step it cannot cut short. Longer
+    /// than [`MAX_DURATION`] counts as [`MAX_DURATION`].
     ///
     /// Defaults to [`DEFAULT_DEADLINE`] (60 seconds).
     pub fn deadline(mut self, deadline: Duration) -> ClientBuilder {
@@ -692,18 +676,16 @@ macro_rules! bounded_phases {
 use bounded_phases;
 
 fn parse_pem_certificates(pem: &[u8]) -> Result<Vec<ureq::tls::Certificate<'static>>, Error> {
-    let mut found = Vec::new();
-    for item in ureq::tls::parse_pem(pem) {
-        match item {
-            Ok(ureq::tls::PemItem::Certificate(cert)) => found.push(cert),
-            Ok(_) => {}
-            Err(e) => {
-                return Err(Error::InvalidCertificate {
-                    source: Some(Box::new(e)),
-                });
-            }
-        }
-    }
+    let found: Vec<_> = ureq::tls::parse_pem(pem)
+        .filter_map(|item| match item {
+            Ok(ureq::tls::PemItem::Certificate(cert)) => Some(Ok(cert)),
+            Ok(_) => None,
+            Err(e) => Some(Err(e)),
+        })
+        .collect::<Result<_, _>>()
+        .map_err(|e| Error::InvalidCertificate {
+            source: Some(Box::new(e)),
+        })?;
     if found.is_empty() {
         return Err(Error::InvalidCertificate { source: None });
     }
@@ -1511,7 +1493,7 @@ fn parse_target(input: &str, mode: TargetMode) -> Result<Target, DomainError> {
     let loopback = if let Some(literal) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
         let ip: Ipv6Addr = literal
             .parse()
-            .map_err(|_| DomainError::InvalidHost(echo(&host)))?;
+            .map_err(|_| DomainError::InvalidHost(bounded(&host, MAX_HOST_ECHO)))?;
         host = format!("[{ip}]");
         ip.is_loopback()
     } else if host.is_empty() {
@@ -1576,21 +1558,6 @@ fn is_placeholder(s: &str) -> bool {
         || lower.trim_start_matches("https://").trim_end_matches('/') == "subdomain.okta.com"
 }
 
-/// A bounded, printable copy of user input for an error message.
-fn echo(s: &str) -> String {
-    let cleaned: String = s
-        .chars()
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect();
-    if cleaned.chars().count() > MAX_HOST_ECHO {
-        let mut cut: String = cleaned.chars().take(MAX_HOST_ECHO).collect();
-        cut.push('…');
-        cut
-    } else {
-        cleaned
-    }
-}
-
 fn trim_ascii(s: &str) -> &str {
     s.trim_matches(|c: char| c.is_ascii_whitespace())
 }
@@ -1598,32 +1565,26 @@ fn trim_ascii(s: &str) -> &str {
 // ---------------------------------------------------------------------------------------------
 // Answers
 
-// Header names as constants: looking one up by `&str` parses the name on every call.
-const X_RATE_LIMIT_LIMIT: HeaderName = HeaderName::from_static("x-rate-limit-limit");
-const X_RATE_LIMIT_REMAINING: HeaderName = HeaderName::from_static("x-rate-limit-remaining");
-const X_RATE_LIMIT_RESET: HeaderName = HeaderName::from_static("x-rate-limit-reset");
-const X_OKTA_REQUEST_ID: HeaderName = HeaderName::from_static("x-okta-request-id");
-
 fn response_info(response: &ureq::http::Response<ureq::Body>) -> ResponseInfo {
     let headers = response.headers();
-    let header = |name: &HeaderName| {
+    let header = |name: &str| {
         headers
             .get(name)
             .and_then(|v| v.to_str().ok())
             .map(str::trim)
     };
-    let number = |name: &HeaderName| header(name).and_then(|v| v.parse::<u64>().ok());
+    let number = |name: &str| header(name).and_then(|v| v.parse::<u64>().ok());
     let rate_limit = RateLimit {
-        limit: number(&X_RATE_LIMIT_LIMIT),
-        remaining: number(&X_RATE_LIMIT_REMAINING),
-        reset: number(&X_RATE_LIMIT_RESET),
+        limit: number("x-rate-limit-limit"),
+        remaining: number("x-rate-limit-remaining"),
+        reset: number("x-rate-limit-reset"),
     };
     let http_status = response.status().as_u16();
     let retry_after = if matches!(http_status, 429 | 503) {
         server_wait(
             rate_limit.reset,
-            header(&ureq::http::header::RETRY_AFTER),
-            header(&ureq::http::header::DATE),
+            header("retry-after"),
+            header("date"),
             unix_now(),
         )
     } else {
@@ -1632,7 +1593,7 @@ fn response_info(response: &ureq::http::Response<ureq::Body>) -> ResponseInfo {
     ResponseInfo {
         details: Box::new(Details {
             http_status,
-            request_id: header(&X_OKTA_REQUEST_ID)
+            request_id: header("x-okta-request-id")
                 .filter(|v| !v.is_empty())
                 .map(bounded_text),
             rate_limit: (rate_limit != RateLimit::default()).then_some(rate_limit),
@@ -1750,7 +1711,7 @@ fn read_answer(mut response: ureq::http::Response<ureq::Body>) -> Result<Deliver
         let status = Status::Rejected(parse_rejection(&body));
         return Ok(Delivery { status, info });
     }
-    info.details.message = server_message(&body);
+    info.details.message = parse_rejection(&body).description;
     Err(match status {
         401 => Error::Unauthorized(info),
         403 => Error::Forbidden(info),
@@ -1766,21 +1727,9 @@ enum BodyError {
     Transport(ureq::Error),
 }
 
-/// Whether an answer's head says it has no body: `Content-Length: 0` and no other framing (a
-/// 202 as Okta sends it). A `Transfer-Encoding` wins over `Content-Length` (RFC 9112 §6.3).
-fn says_no_body(headers: &ureq::http::HeaderMap) -> bool {
-    headers
-        .get(ureq::http::header::CONTENT_LENGTH)
-        .is_some_and(|v| v.as_bytes() == b"0")
-        && !headers.contains_key(ureq::http::header::TRANSFER_ENCODING)
-}
-
 fn read_body(response: &mut ureq::http::Response<ureq::Body>) -> Result<Vec<u8>, BodyError> {
     match response.body().content_length() {
         Some(n) if n > MAX_RESPONSE_BYTES => return Err(BodyError::TooLarge),
-        Some(0) => return Ok(Vec::new()),
-        // ureq reports no length for an answer it has nothing to read from.
-        None if says_no_body(response.headers()) => return Ok(Vec::new()),
         _ => {}
     }
     response
@@ -1842,19 +1791,6 @@ fn okta_summary(obj: &Map<String, Value>) -> Option<String> {
         }
     }
     (!text.is_empty()).then(|| bounded_text(&text))
-}
-
-fn server_message(body: &[u8]) -> Option<String> {
-    if let Ok(Value::Object(obj)) = serde_json::from_slice::<Value>(body) {
-        if obj.contains_key("errorSummary") {
-            return okta_summary(&obj);
-        }
-        if let Some(d) = obj.get("description").and_then(Value::as_str) {
-            return Some(bounded_text(d)).filter(|d| !d.is_empty());
-        }
-        return None;
-    }
-    plain_text(body)
 }
 
 fn plain_text(body: &[u8]) -> Option<String> {
@@ -2207,9 +2143,14 @@ fn decode_object(segment: &str, which: Segment) -> Result<Map<String, Value>, To
 /// The server's words made safe to print: control characters folded to spaces, at most
 /// [`MAX_SERVER_TEXT_CHARS`] characters.
 pub(crate) fn bounded_text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len().min(MAX_SERVER_TEXT_CHARS));
+    bounded(s, MAX_SERVER_TEXT_CHARS)
+}
+
+/// `s` with control characters folded to spaces, cut to `max` characters and `…`.
+fn bounded(s: &str, max: usize) -> String {
+    let mut out = String::with_capacity(s.len().min(max));
     for (n, c) in s.chars().enumerate() {
-        if n == MAX_SERVER_TEXT_CHARS {
+        if n == max {
             out.push('…');
             break;
         }
