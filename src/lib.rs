@@ -55,29 +55,6 @@
 //! # }
 //! ```
 //!
-//! # Example: timeouts, a product token and the request id
-//!
-//! ```no_run
-//! use std::time::Duration;
-//! use okta_ssf::ClientBuilder;
-//!
-//! # fn main() -> Result<(), okta_ssf::Error> {
-//! # let token = "";
-//! let client = ClientBuilder::new("https://acme.okta.com/")
-//!     .timeout(Duration::from_secs(10))
-//!     .user_agent_product("risk-engine/2.3")
-//!     .build()?;
-//! let delivery = client.publish_detailed(token)?;
-//! println!(
-//!     "HTTP {} ({:?}), request id {}",
-//!     delivery.http_status(),
-//!     delivery.status(),
-//!     delivery.request_id().unwrap_or("none"),
-//! );
-//! # Ok(())
-//! # }
-//! ```
-//!
 //! # Example: check a token without sending it
 //!
 //! ```
@@ -282,6 +259,15 @@ impl Client {
 
     /// Like [`publish`](Client::publish), and also returns what the answer said about itself:
     /// its HTTP status, Okta's `X-Okta-Request-Id` and the `X-Rate-Limit-*` headers.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), okta_ssf::Error> {
+    /// # let (client, token) = (okta_ssf::Client::new("acme.okta.com")?, "");
+    /// let delivery = client.publish_detailed(token)?;
+    /// println!("{:?}, request id {:?}", delivery.status(), delivery.request_id());
+    /// # Ok(())
+    /// # }
+    /// ```
     ///
     /// # Errors
     ///
@@ -645,18 +631,10 @@ impl ClientBuilder {
 }
 
 /// Bounds connecting by `$connect` and the four phases of a request by a quarter of
-/// `$request` each.
-///
-/// ureq applies an overall timeout (`timeout_global`, `timeout_per_call`) to name resolution
-/// too, and resolves on every request, pooled connection or not; with a timeout it resolves on
-/// a new thread. Phase timeouts leave resolution alone, so a request costs no thread: on the
-/// throughput benchmark this is 3 to 4 times the rate of `timeout_global` (see the README's
-/// Performance section). Name resolution is left to the system resolver's own time limits.
-///
-/// Each read or write is also bounded by a fixed time a millisecond under the phase's: ureq
-/// gives a socket the smaller of the two, so a read that starts within the first millisecond of
-/// its phase (every read, on a healthy connection) finds the same value as the last and costs
-/// no `setsockopt` call, while the phase bound still holds.
+/// `$request` each. ureq's overall timeouts would make it resolve the host on a new thread for
+/// every request, pooled or not (a third of the rate, README "Performance"); phase timeouts do
+/// not. Each read and write is also bounded a millisecond under its phase, so on a healthy
+/// connection every read finds the socket's timeout already set and costs no `setsockopt`.
 macro_rules! bounded_phases {
     ($builder:expr, $connect:expr, $request:expr) => {{
         let phase = $request / 4;
@@ -796,14 +774,9 @@ impl RetryPolicy {
 /// A number in `[0, 1)` for jitter: std's per-instance random hash keys, not a CSPRNG (none is
 /// needed to spread retries out).
 fn random_fraction() -> f64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos()),
-    );
-    (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
+    use std::hash::BuildHasher;
+    let noise = std::collections::hash_map::RandomState::new().hash_one(Instant::now());
+    (noise >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// What the receiver said about a token it was able to judge.
@@ -1073,22 +1046,18 @@ pub enum Error {
     /// [`DomainError`] says why and what to pass instead.
     #[error("invalid Okta domain: {0}")]
     InvalidDomain(DomainError),
-
     /// The URL given to [`Client::with_endpoint`] or [`ClientBuilder::with_endpoint`] cannot be
     /// used; the [`DomainError`] says why.
     #[error("invalid receiver URL: {0}")]
     InvalidEndpoint(DomainError),
-
     /// The product token given to [`ClientBuilder::user_agent_product`] is empty or holds
     /// characters other than printable ASCII.
     #[error("invalid user-agent product token: use printable ASCII such as `my-app/1.2`")]
     InvalidUserAgent,
-
     /// The URL given to [`ClientBuilder::proxy`] cannot be parsed. (It is not repeated here, as
     /// it may hold a password.)
     #[error("invalid proxy URL: expected a form such as `http://proxy.internal:3128`")]
     InvalidProxy,
-
     /// The PEM given to [`ClientBuilder::add_root_certificates_pem`] holds no readable
     /// `BEGIN CERTIFICATE` block.
     #[error("extra root certificates are not readable PEM certificates")]
@@ -1097,12 +1066,10 @@ pub enum Error {
         #[source]
         source: Option<BoxError>,
     },
-
     /// The pre-send check refused the token, so nothing was sent; the [`TokenError`] names the
     /// problem. Fix the token: Okta would refuse it too.
     #[error("token refused before sending: {0}")]
     InvalidToken(TokenError),
-
     /// The receiver answered with a redirect, which is never followed: a token carries personal
     /// data and must reach exactly the address configured. Usually the domain or URL is not the
     /// org's own (check for a custom domain, a typo, or `http://`).
@@ -1115,37 +1082,30 @@ pub enum Error {
         /// The rest of the answer's details.
         info: ResponseInfo,
     },
-
     /// `401`: the receiver wants credentials. Okta's SET endpoint takes none (the signature is
     /// the authentication), so the URL probably does not point at an SSF receiver.
     #[error("receiver answered 401 Unauthorized{}; this endpoint takes no credentials, check that the URL is an SSF receiver", ServerSays(.0))]
     Unauthorized(ResponseInfo),
-
     /// `403`: the receiver does not allow this transmitter. Check the Security Events Provider
     /// registered in the org.
     #[error("receiver answered 403 Forbidden{}; check that this transmitter is registered as a Security Events Provider", ServerSays(.0))]
     Forbidden(ResponseInfo),
-
     /// `404`: nothing at this URL. The org may lack Identity Threat Protection (the SSF
     /// receiver needs it), or the domain or URL is wrong.
     #[error("receiver answered 404 Not Found{}; the org may not have Identity Threat Protection, or the domain is wrong", ServerSays(.0))]
     NotFound(ResponseInfo),
-
     /// `429`: rate limited. Wait until [`RateLimit::reset`] and send the same token again.
     #[error("receiver answered 429 Too Many Requests{}; wait for the rate-limit reset and retry", ServerSays(.0))]
     RateLimited(ResponseInfo),
-
     /// `5xx`: the receiver failed. Sending the same token later may succeed (a repeated `jti`
     /// is dropped by Okta, so a retry is safe); `500`, `502`, `503` and `504` are retried by the
     /// [`RetryPolicy`].
     #[error("receiver failed with HTTP {}{}; retrying later may help", .0.http_status(), ServerSays(.0))]
     Server(ResponseInfo),
-
     /// Any other status a SET receiver should not send (`1xx` aside from the protocol's own,
     /// `4xx` other than those above).
     #[error("receiver answered unexpected HTTP status {}{}", .0.http_status(), ServerSays(.0))]
     UnexpectedStatus(ResponseInfo),
-
     /// A `400` answer's body is longer than [`MAX_RESPONSE_BYTES`]; it was not read. The
     /// receiver is not behaving as an SSF receiver.
     #[error("receiver's {} answer is larger than {limit} bytes; it was not read", .info.http_status())]
@@ -1155,7 +1115,6 @@ pub enum Error {
         /// The answer's details.
         info: ResponseInfo,
     },
-
     /// The connection could not be opened: the name did not resolve, or the host refused or
     /// could not be reached. Retrying may help if the network or the receiver was briefly down.
     #[error("could not connect to the receiver{}", Tries(*.attempts))]
@@ -1166,7 +1125,6 @@ pub enum Error {
         /// How many requests the call made.
         attempts: u32,
     },
-
     /// The receiver's TLS certificate is not trusted (unknown issuer, expired, or made out to
     /// another name); no request was sent. On a network that intercepts TLS, add its root with
     /// [`ClientBuilder::add_root_certificates_pem`].
@@ -1180,7 +1138,6 @@ pub enum Error {
         /// How many requests the call made.
         attempts: u32,
     },
-
     /// The TLS handshake failed for another reason than the certificate, such as no protocol
     /// version or cipher in common.
     #[error("TLS handshake with the receiver failed")]
@@ -1191,7 +1148,6 @@ pub enum Error {
         /// How many requests the call made.
         attempts: u32,
     },
-
     /// The request did not finish within its time (see [`ClientBuilder::connect_timeout`],
     /// [`ClientBuilder::timeout`] and [`ClientBuilder::deadline`]). Whether the receiver got
     /// the token is unknown; sending it again is safe.
@@ -1203,7 +1159,6 @@ pub enum Error {
         /// How many requests the call made.
         attempts: u32,
     },
-
     /// The connection broke before the answer was complete (reset, closed early). Whether the
     /// receiver got the token is unknown; sending it again is safe.
     #[error("connection to the receiver broke{}", Tries(*.attempts))]
@@ -1214,7 +1169,6 @@ pub enum Error {
         /// How many requests the call made.
         attempts: u32,
     },
-
     /// The answer was not valid HTTP (a malformed status line or headers, or headers over
     /// ureq's bound). The receiver is broken or is not an HTTP server; retrying will not help.
     #[error("receiver's answer is not valid HTTP")]
@@ -1773,23 +1727,12 @@ fn parse_rejection(body: &[u8]) -> Rejection {
 
 /// Okta's generic error body: `errorSummary` and the summaries of its `errorCauses`.
 fn okta_summary(obj: &Map<String, Value>) -> Option<String> {
-    let mut text = obj
-        .get("errorSummary")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .trim()
-        .to_owned();
-    if let Some(causes) = obj.get("errorCauses").and_then(Value::as_array) {
-        for cause in causes
-            .iter()
-            .filter_map(|c| c.get("errorSummary")?.as_str())
-        {
-            if !text.is_empty() {
-                text.push_str("; ");
-            }
-            text.push_str(cause.trim());
-        }
-    }
+    let causes = obj.get("errorCauses").and_then(Value::as_array);
+    let summaries = std::iter::once(obj)
+        .chain(causes.into_iter().flatten().filter_map(Value::as_object))
+        .filter_map(|o| o.get("errorSummary")?.as_str().map(str::trim))
+        .filter(|summary| !summary.is_empty());
+    let text = summaries.collect::<Vec<_>>().join("; ");
     (!text.is_empty()).then(|| bounded_text(&text))
 }
 
@@ -1839,12 +1782,11 @@ impl Token {
 
     /// The `aud` claim's audiences (one for a string, each for an array).
     pub fn audiences(&self) -> impl Iterator<Item = &str> {
-        let (one, many) = match self.claims.get("aud") {
-            Some(Value::String(s)) => (Some(s.as_str()), None),
-            Some(Value::Array(a)) => (None, Some(a.iter().filter_map(Value::as_str))),
-            _ => (None, None),
-        };
-        one.into_iter().chain(many.into_iter().flatten())
+        let aud = self.claims.get("aud");
+        let many = aud.and_then(Value::as_array).into_iter().flatten();
+        aud.and_then(Value::as_str)
+            .into_iter()
+            .chain(many.filter_map(Value::as_str))
     }
 
     /// The `iat` claim, in seconds since the Unix epoch.
@@ -1862,15 +1804,12 @@ impl Token {
 
     /// The `events` claim: event type URI to event object.
     pub fn events(&self) -> &Map<String, Value> {
-        match self.claims.get("events") {
-            Some(Value::Object(events)) => events,
-            // Not reached: `check_token`, where every `Token` is made, saw an object here.
-            _ => {
-                static NONE: std::sync::LazyLock<Map<String, Value>> =
-                    std::sync::LazyLock::new(Map::new);
-                &NONE
-            }
-        }
+        // The fallback is not reached: `check_token`, which makes every `Token`, saw an object.
+        static NONE: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
+        self.claims
+            .get("events")
+            .and_then(Value::as_object)
+            .unwrap_or(&NONE)
     }
 
     /// The event type URIs in `events`.
@@ -1993,12 +1932,12 @@ pub enum TokenError {
 /// Checks `token` the way Okta will before it looks at the signature, without a network.
 ///
 /// Surrounding ASCII whitespace is ignored, as [`Client::publish`] trims it. A token passes
-/// when it is at most [`MAX_TOKEN_BYTES`] long and is a compact JWS of three unpadded base64url
-/// segments (canonical, as RFC 4648 §3.5 writes them) whose header is a JSON object with string `alg` (not `none`, not HMAC), `kid` (not
-/// empty) and `typ` (`secevent+jwt`), and whose claims are a JSON object with a non-empty string
-/// `iss`, an `aud` that is a non-empty string or an array of them, an integer `iat`, a
-/// non-empty string `jti`, and an `events` object holding at least one event object. The
-/// signature is not verified.
+/// when it is at most [`MAX_TOKEN_BYTES`] long and is a compact JWS of three unpadded,
+/// canonical base64url segments whose header is a JSON object with string `alg` (not `none`,
+/// not HMAC), `kid` (not empty) and `typ` (`secevent+jwt`), and whose claims are a JSON object
+/// with a non-empty string `iss`, an `aud` that is a non-empty string or an array of them, an
+/// integer `iat`, a non-empty string `jti`, and an `events` object holding at least one event
+/// object. JSON is read by serde_json. The signature is not verified.
 ///
 /// # Errors
 ///
@@ -2065,15 +2004,9 @@ fn check_header(header: &Map<String, Value>) -> Result<(), TokenError> {
     }
     let typ = text("typ").ok_or(TokenError::MissingHeader("typ"))?;
     // Media types compare case-insensitively, and `application/` may be left out (RFC 7515).
-    let typ = typ.as_bytes();
-    let typ = match typ.get(..12) {
-        Some(prefix) if prefix.eq_ignore_ascii_case(b"application/") => &typ[12..],
-        _ => typ,
-    };
-    if !typ.eq_ignore_ascii_case(b"secevent+jwt") {
-        return Err(TokenError::Typ);
-    }
-    Ok(())
+    let secevent =
+        typ.eq_ignore_ascii_case(SECEVENT_JWT) || typ.eq_ignore_ascii_case("secevent+jwt");
+    secevent.then_some(()).ok_or(TokenError::Typ)
 }
 
 /// The claims Okta requires, each of the right type: `iss`, `aud`, `iat`, `jti`, `events`.
