@@ -244,15 +244,9 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// - [`Error::InvalidToken`] when the pre-send check refuses the token; nothing is sent.
-    /// - [`Error::Redirect`], [`Error::Unauthorized`], [`Error::Forbidden`], [`Error::NotFound`],
-    ///   [`Error::RateLimited`], [`Error::Server`] and [`Error::UnexpectedStatus`] for answers
-    ///   other than `2xx` and `400`.
-    /// - [`Error::ResponseTooLarge`] when a `400` body is longer than [`MAX_RESPONSE_BYTES`].
-    /// - [`Error::Connect`], [`Error::Tls`], [`Error::Timeout`] and [`Error::Transport`] when
-    ///   the exchange itself failed.
-    ///
-    /// [`Error::is_retryable`] tells which of these may succeed on a later try.
+    /// [`Error::InvalidToken`] when the pre-send check refuses the token (nothing is sent), and
+    /// an [`Error`] for every answer but `2xx` and `400` and for every failed exchange, as the
+    /// crate's "Outcomes" table lists. [`Error::is_retryable`] tells which may succeed later.
     pub fn publish(&self, token: &str) -> Result<Status, Error> {
         self.publish_detailed(token).map(Delivery::into_status)
     }
@@ -286,14 +280,10 @@ impl Client {
         loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
             let retry = (attempt > 1).then(|| (attempt - 1, first_request_id.as_deref()));
-            let mut err = match self.send_once(token.as_bytes(), remaining, retry) {
-                Ok(mut delivery) => {
-                    delivery.info.details.attempts = attempt;
-                    return Ok(delivery);
-                }
+            let err = match self.send_once(token.as_bytes(), remaining, attempt, retry) {
+                Ok(delivery) => return Ok(delivery),
                 Err(err) => err,
             };
-            err.set_attempts(attempt);
             if attempt == 1 {
                 first_request_id = err.request_id().map(str::to_owned);
             }
@@ -313,12 +303,13 @@ impl Client {
         }
     }
 
-    /// One request. `remaining` is what is left of the call's deadline; `retry` is the retry
-    /// number and the first answer's request id, for Okta's retry headers.
+    /// Request number `attempt` of a call. `remaining` is what is left of the call's deadline;
+    /// `retry` is the retry number and the first answer's request id, for Okta's retry headers.
     fn send_once(
         &self,
         body: &[u8],
         remaining: Duration,
+        attempt: u32,
         retry: Option<(u32, Option<&str>)>,
     ) -> Result<Delivery, Error> {
         let mut request = self
@@ -342,8 +333,10 @@ impl Client {
             let phases = options.timeout.min(remaining - connect);
             request = bounded_phases!(request.config(), connect, phases).build();
         }
-        let response = request.send(body).map_err(Error::from_transport)?;
-        read_answer(response)
+        let response = request
+            .send(body)
+            .map_err(|e| Error::from_transport(e, attempt))?;
+        read_answer(response, attempt)
     }
 }
 
@@ -385,9 +378,9 @@ pub enum TokenCheck {
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct ClientBuilder {
-    target: String,
+    target: Hidden,
     mode: TargetMode,
     connect_timeout: Duration,
     timeout: Duration,
@@ -395,36 +388,24 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     user_agent_product: Option<String>,
     proxy: ProxyChoice,
-    extra_roots_pem: Vec<Vec<u8>>,
+    extra_roots_pem: Vec<Hidden<Vec<u8>>>,
     token_check: TokenCheck,
 }
 
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 enum ProxyChoice {
     FromEnvironment,
-    Url(String),
+    Url(Hidden),
     Off,
 }
 
-impl fmt::Debug for ClientBuilder {
+/// What `Debug` must not show: a proxy URL or a domain may hold a password, and PEM is long.
+#[derive(Clone)]
+struct Hidden<T = String>(T);
+
+impl<T> fmt::Debug for Hidden<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The proxy URL may hold a password, so only its kind is shown.
-        let proxy = match self.proxy {
-            ProxyChoice::FromEnvironment => "from environment",
-            ProxyChoice::Url(_) => "explicit",
-            ProxyChoice::Off => "off",
-        };
-        f.debug_struct("ClientBuilder")
-            .field("target", &self.target)
-            .field("connect_timeout", &self.connect_timeout)
-            .field("timeout", &self.timeout)
-            .field("deadline", &self.deadline)
-            .field("retry", &self.retry)
-            .field("user_agent_product", &self.user_agent_product)
-            .field("proxy", &proxy)
-            .field("extra_root_certificates", &self.extra_roots_pem.len())
-            .field("token_check", &self.token_check)
-            .finish()
+        f.write_str("[hidden]")
     }
 }
 
@@ -452,7 +433,7 @@ impl ClientBuilder {
 
     fn for_target(target: &str, mode: TargetMode) -> ClientBuilder {
         ClientBuilder {
-            target: target.to_owned(),
+            target: Hidden(target.to_owned()),
             mode,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
@@ -525,7 +506,7 @@ impl ClientBuilder {
     /// case), minus the hosts in `NO_PROXY`. A loopback receiver is never reached through a
     /// proxy taken from the environment.
     pub fn proxy(mut self, url: &str) -> ClientBuilder {
-        self.proxy = ProxyChoice::Url(url.to_owned());
+        self.proxy = ProxyChoice::Url(Hidden(url.to_owned()));
         self
     }
 
@@ -543,7 +524,7 @@ impl ClientBuilder {
     ///
     /// Defaults to none: only the Mozilla roots (from `webpki-root-certs`) are trusted.
     pub fn add_root_certificates_pem(mut self, pem: &[u8]) -> ClientBuilder {
-        self.extra_roots_pem.push(pem.to_vec());
+        self.extra_roots_pem.push(Hidden(pem.to_vec()));
         self
     }
 
@@ -566,7 +547,7 @@ impl ClientBuilder {
     /// - [`Error::InvalidCertificate`] when the extra root certificates are not PEM
     ///   certificates.
     pub fn build(mut self) -> Result<Client, Error> {
-        let target = parse_target(&self.target, self.mode).map_err(|e| match self.mode {
+        let target = parse_target(&self.target.0, self.mode).map_err(|e| match self.mode {
             TargetMode::OktaDomain => Error::InvalidDomain(e),
             TargetMode::Endpoint => Error::InvalidEndpoint(e),
         })?;
@@ -588,7 +569,9 @@ impl ClientBuilder {
         }
         let proxy = match &self.proxy {
             ProxyChoice::Off => None,
-            ProxyChoice::Url(url) => Some(ureq::Proxy::new(url).map_err(|_| Error::InvalidProxy)?),
+            ProxyChoice::Url(url) => {
+                Some(ureq::Proxy::new(&url.0).map_err(|_| Error::InvalidProxy)?)
+            }
             ProxyChoice::FromEnvironment => ureq::Proxy::try_from_env(),
         };
 
@@ -600,7 +583,7 @@ impl ClientBuilder {
                     .map(|der| ureq::tls::Certificate::from_der(der.as_ref()).to_owned())
                     .collect();
             for pem in &self.extra_roots_pem {
-                roots.extend(parse_pem_certificates(pem)?);
+                roots.extend(parse_pem_certificates(&pem.0)?);
             }
             tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&roots));
         }
@@ -1229,26 +1212,6 @@ impl Error {
         }
     }
 
-    fn set_attempts(&mut self, n: u32) {
-        match self {
-            Error::Connect { attempts, .. }
-            | Error::Timeout { attempts, .. }
-            | Error::Transport { attempts, .. }
-            | Error::UntrustedCertificate { attempts, .. }
-            | Error::Tls { attempts, .. }
-            | Error::InvalidResponse { attempts, .. } => *attempts = n,
-            Error::Redirect { info, .. }
-            | Error::ResponseTooLarge { info, .. }
-            | Error::Unauthorized(info)
-            | Error::Forbidden(info)
-            | Error::NotFound(info)
-            | Error::RateLimited(info)
-            | Error::Server(info)
-            | Error::UnexpectedStatus(info) => info.details.attempts = n,
-            _ => {}
-        }
-    }
-
     /// The details of the HTTP answer behind this error, when there was one.
     pub fn response(&self) -> Option<&ResponseInfo> {
         match self {
@@ -1278,7 +1241,8 @@ impl Error {
         self.response().and_then(ResponseInfo::rate_limit)
     }
 
-    fn from_transport(e: ureq::Error) -> Error {
+    /// The error for a failed exchange, the call's request number `attempts`.
+    fn from_transport(e: ureq::Error, attempts: u32) -> Error {
         use std::io::ErrorKind;
         let connect = |source, attempts| Error::Connect { source, attempts };
         let timeout = |source, attempts| Error::Timeout { source, attempts };
@@ -1314,7 +1278,7 @@ impl Error {
             },
             _ => broken,
         };
-        make(Box::new(e), 1)
+        make(Box::new(e), attempts)
     }
 }
 
@@ -1519,7 +1483,7 @@ fn trim_ascii(s: &str) -> &str {
 // ---------------------------------------------------------------------------------------------
 // Answers
 
-fn response_info(response: &ureq::http::Response<ureq::Body>) -> ResponseInfo {
+fn response_info(response: &ureq::http::Response<ureq::Body>, attempts: u32) -> ResponseInfo {
     let headers = response.headers();
     let header = |name: &str| {
         headers
@@ -1553,7 +1517,7 @@ fn response_info(response: &ureq::http::Response<ureq::Body>) -> ResponseInfo {
             rate_limit: (rate_limit != RateLimit::default()).then_some(rate_limit),
             retry_after,
             message: None,
-            attempts: 1,
+            attempts,
         }),
     }
 }
@@ -1624,8 +1588,11 @@ fn parse_http_date(s: &str) -> Option<u64> {
     Some(days * 86_400 + hour * 3600 + minute * 60 + second)
 }
 
-fn read_answer(mut response: ureq::http::Response<ureq::Body>) -> Result<Delivery, Error> {
-    let mut info = response_info(&response);
+fn read_answer(
+    mut response: ureq::http::Response<ureq::Body>,
+    attempt: u32,
+) -> Result<Delivery, Error> {
+    let mut info = response_info(&response, attempt);
     let status = info.http_status();
     if (200..300).contains(&status) {
         // The body of an acceptance means nothing; read what is there (bounded) so the
@@ -1657,7 +1624,9 @@ fn read_answer(mut response: ureq::http::Response<ureq::Body>) -> Result<Deliver
                 info,
             });
         }
-        Err(BodyError::Transport(e)) if status == 400 => return Err(Error::from_transport(e)),
+        Err(BodyError::Transport(e)) if status == 400 => {
+            return Err(Error::from_transport(e, attempt));
+        }
         // For the other statuses the status says enough.
         Err(_) => Vec::new(),
     };

@@ -235,6 +235,8 @@ fn user_info_is_never_echoed() {
     let err = Client::new("https://admin:hunter2@acme.okta.com").unwrap_err();
     assert!(!err.to_string().contains("hunter2"));
     assert!(!format!("{err:?}").contains("hunter2"));
+    let builder = ClientBuilder::new("https://admin:hunter2@acme.okta.com");
+    assert!(!format!("{builder:?}").contains("hunter2"));
 }
 
 #[test]
