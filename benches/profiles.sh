@@ -2,8 +2,8 @@
 # Release-profile candidates side by side: the stripped size of `examples/publish` and of the
 # `okta-ssf` binary under each, built from scratch into a target directory of its own.
 # Usage: bash benches/profiles.sh   (from the repository root; takes several minutes)
-# The throughput side of the choice: `bash benches/profiles.sh throughput`, which runs the
-# throughput bench under the default profile and under the one in Cargo.toml.
+# The throughput side of the choice: `bash benches/profiles.sh throughput` runs the throughput
+# bench under each candidate (ONLY=... narrows the contenders, as in the bench itself).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,11 +19,15 @@ work=${PROFILES_DIR:-$(mktemp -d)}
 size_kib() { cp "$1" "$work/stripped" && strip "$work/stripped" && echo $(( $(stat -c %s "$work/stripped") / 1024 )); }
 
 if [ "${1:-}" = throughput ]; then
-  for settings in "OPT_LEVEL=3 LTO=false CODEGEN_UNITS=16" ""; do
-    echo "== bench profile: ${settings:-as in Cargo.toml}"
-    env $(for kv in $settings; do printf 'CARGO_PROFILE_BENCH_%s ' "$kv"; done) \
-      CARGO_TARGET_DIR="$work/bench-${settings// /_}" taskset -c 0 cargo bench --quiet --bench throughput 2>/dev/null \
-      | grep -E 'okta-ssf|bare ureq'
+  # The same candidates, as the bench profile (which inherits from release), on the throughput
+  # bench: what each costs a publish loop. Pinned to one core, as the README's figures are.
+  for entry in "${configs[@]}"; do
+    name=${entry%%|*}
+    vars=()
+    for kv in ${entry#*|}; do vars+=("CARGO_PROFILE_BENCH_$kv"); done
+    echo "== $name"
+    env "${vars[@]}" CARGO_TARGET_DIR="$work/bench-$name" taskset -c 0 \
+      cargo bench --quiet --bench throughput 2>/dev/null | grep -E '^(okta-ssf|bare ureq)'
   done
   exit 0
 fi

@@ -29,14 +29,11 @@
 //! # Features
 //!
 //! The default build is this one module. Each optional feature adds a whole capability in a file
-//! of its own that uses this module through its public API; none brings an async runtime.
-//!
-//! - `lint`: `okta_ssf::lint`, Okta's six event types and `Token::okta_warnings`: what Okta
-//!   is known to refuse or drop in a token that passes the check. The others turn it on.
-//! - `sign`: `okta_ssf::sign` builds SETs with typed events for Okta's six types, signs them
-//!   with RS256 or ES256 keys from PEM, and exports the JWKS to register with Okta.
-//! - `receiver`: `okta_ssf::receiver`, an Okta-like receiver to test a transmitter against.
-//! - `cli`: the `okta-ssf` command (`publish`, `inspect`, `sign`, `jwks`, `serve`, `demo`).
+//! of its own that uses this module through its public API; none brings an async runtime:
+//! `lint` (`okta_ssf::lint`: Okta's six event types, and what Okta refuses or drops in a token
+//! that passes the check), `sign` (`okta_ssf::sign`: typed events, RS256 and ES256 signing, the
+//! JWKS), `receiver` (`okta_ssf::receiver`: an Okta-like receiver to test a transmitter
+//! against) and `cli` (the `okta-ssf` command). The last three turn `lint` on.
 //!
 //! # Example: publish one token
 //!
@@ -184,7 +181,6 @@ pub struct Client {
 struct Inner {
     agent: ureq::Agent,
     target: Target,
-    user_agent: String,
     /// The options it was built with, its time bounds clamped to [`MAX_DURATION`].
     options: ClientBuilder,
 }
@@ -344,7 +340,6 @@ impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
             .field("endpoint", &self.inner.target.url)
-            .field("user_agent", &self.inner.user_agent)
             .field("options", &self.inner.options)
             .finish_non_exhaustive()
     }
@@ -606,7 +601,6 @@ impl ClientBuilder {
             inner: Arc::new(Inner {
                 agent: config.new_agent(),
                 target,
-                user_agent,
                 options: self,
             }),
         })
@@ -712,9 +706,7 @@ impl RetryPolicy {
         RetryPolicy::new().max_retries(0)
     }
 
-    /// How many times a failed request may be sent again.
-    ///
-    /// Defaults to 2.
+    /// How many times a failed request may be sent again. Defaults to 2.
     pub const fn max_retries(mut self, retries: u32) -> RetryPolicy {
         self.max_retries = retries;
         self
@@ -953,10 +945,10 @@ impl Delivery {
 /// What an HTTP answer said about itself: its status, request id, rate limit and, for errors,
 /// the server's own words.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct ResponseInfo {
+pub struct ResponseInfo(
     // Boxed so that `Error`, which holds one in most variants, stays small.
-    details: Box<Details>,
-}
+    Box<Details>,
+);
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct Details {
@@ -971,17 +963,17 @@ struct Details {
 impl ResponseInfo {
     /// The HTTP status.
     pub fn http_status(&self) -> u16 {
-        self.details.http_status
+        self.0.http_status
     }
 
     /// Okta's `X-Okta-Request-Id`, when present.
     pub fn request_id(&self) -> Option<&str> {
-        self.details.request_id.as_deref()
+        self.0.request_id.as_deref()
     }
 
     /// The `X-Rate-Limit-*` headers, when present.
     pub fn rate_limit(&self) -> Option<&RateLimit> {
-        self.details.rate_limit.as_ref()
+        self.0.rate_limit.as_ref()
     }
 
     /// How long the server asked to be left alone, counted from when the answer arrived: until
@@ -989,18 +981,18 @@ impl ResponseInfo {
     /// clock, when it has one), or else its `Retry-After`. Present on `429` and `503` answers
     /// that carry either header.
     pub fn retry_after(&self) -> Option<Duration> {
-        self.details.retry_after
+        self.0.retry_after
     }
 
     /// The server's own error text (Okta's `errorSummary`, an RFC 8935 description, or the
     /// start of a plain-text body), at most [`MAX_SERVER_TEXT_CHARS`] characters.
     pub fn message(&self) -> Option<&str> {
-        self.details.message.as_deref()
+        self.0.message.as_deref()
     }
 
     /// How many requests the call made, this answer's included.
     pub fn attempts(&self) -> u32 {
-        self.details.attempts
+        self.0.attempts
     }
 }
 
@@ -1009,7 +1001,7 @@ struct ServerSays<'a>(&'a ResponseInfo);
 
 impl fmt::Display for ServerSays<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.0.details.message {
+        match &self.0.0.message {
             Some(m) => write!(f, " (server says: {m})"),
             None => Ok(()),
         }
@@ -1360,8 +1352,6 @@ struct Target {
     loopback: bool,
 }
 
-const MAX_HOST_ECHO: usize = 80;
-
 /// Okta's hosts: only these have an Admin Console twin (`acme-admin.okta.com`); a custom domain
 /// such as `sso-admin.acme.com` is just a name.
 const OKTA_HOST_SUFFIXES: [&str; 5] = [
@@ -1411,7 +1401,7 @@ fn parse_target(input: &str, mode: TargetMode) -> Result<Target, DomainError> {
     let loopback = if let Some(literal) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
         let ip: Ipv6Addr = literal
             .parse()
-            .map_err(|_| DomainError::InvalidHost(bounded(&host, MAX_HOST_ECHO)))?;
+            .map_err(|_| DomainError::InvalidHost(bounded_text(&host)))?;
         host = format!("[{ip}]");
         ip.is_loopback()
     } else if host.is_empty() {
@@ -1508,18 +1498,16 @@ fn response_info(response: &ureq::http::Response<ureq::Body>, attempts: u32) -> 
     } else {
         None
     };
-    ResponseInfo {
-        details: Box::new(Details {
-            http_status,
-            request_id: header("x-okta-request-id")
-                .filter(|v| !v.is_empty())
-                .map(bounded_text),
-            rate_limit: (rate_limit != RateLimit::default()).then_some(rate_limit),
-            retry_after,
-            message: None,
-            attempts,
-        }),
-    }
+    ResponseInfo(Box::new(Details {
+        http_status,
+        request_id: header("x-okta-request-id")
+            .filter(|v| !v.is_empty())
+            .map(bounded_text),
+        rate_limit: (rate_limit != RateLimit::default()).then_some(rate_limit),
+        retry_after,
+        message: None,
+        attempts,
+    }))
 }
 
 fn unix_now() -> u64 {
@@ -1634,7 +1622,7 @@ fn read_answer(
         let status = Status::Rejected(parse_rejection(&body));
         return Ok(Delivery { status, info });
     }
-    info.details.message = parse_rejection(&body).description;
+    info.0.message = parse_rejection(&body).description;
     Err(match status {
         401 => Error::Unauthorized(info),
         403 => Error::Forbidden(info),
@@ -2042,17 +2030,12 @@ fn decode_object(segment: &str, which: Segment) -> Result<Map<String, Value>, To
 // ---------------------------------------------------------------------------------------------
 // The seam: the one private item the feature modules use. Everything else they need is public.
 
-/// The server's words made safe to print: control characters folded to spaces, at most
-/// [`MAX_SERVER_TEXT_CHARS`] characters.
+/// Text from a server, or from a user for an error message, made safe to print: control
+/// characters folded to spaces, at most [`MAX_SERVER_TEXT_CHARS`] characters.
 pub(crate) fn bounded_text(s: &str) -> String {
-    bounded(s, MAX_SERVER_TEXT_CHARS)
-}
-
-/// `s` with control characters folded to spaces, cut to `max` characters and `…`.
-fn bounded(s: &str, max: usize) -> String {
-    let mut out = String::with_capacity(s.len().min(max));
+    let mut out = String::with_capacity(s.len().min(MAX_SERVER_TEXT_CHARS));
     for (n, c) in s.chars().enumerate() {
-        if n == max {
+        if n == MAX_SERVER_TEXT_CHARS {
             out.push('…');
             break;
         }
