@@ -65,20 +65,12 @@ fn main() {
                 black_box(okta_ssf::check_token(black_box(&token)).is_ok());
             },
             || {
-                black_box(serde_json::from_slice::<serde_json::Value>(black_box(
-                    &claims_json,
-                )))
-                .ok();
+                black_box(serde_json::from_slice::<serde_json::Value>(black_box(&claims_json)))
+                    .ok();
             },
         );
-        println!(
-            "{:<44} {check:>12.0}",
-            format!("check_token, {}-byte token", token.len())
-        );
-        println!(
-            "{:<44} {floor:>12.0}",
-            "  baseline: serde_json parse of its claims"
-        );
+        println!("{:<44} {check:>12.0}", format!("check_token, {}-byte token", token.len()));
+        println!("{:<44} {floor:>12.0}", "  baseline: serde_json parse of its claims");
         println!("{:<44} {ratio:>12.2}", "  median ratio check / baseline");
         if size == 800 {
             println!(
@@ -110,9 +102,6 @@ fn sign(rounds: usize, iters: usize) {
         let ns = time_ns(rounds, iters.max(10), || {
             black_box(key.sign_claims(black_box(&claims)).expect("signed"));
         });
-        println!(
-            "{:<44} {ns:>12.0}",
-            format!("sign_claims, {}", key.algorithm())
-        );
+        println!("{:<44} {ns:>12.0}", format!("sign_claims, {}", key.algorithm()));
     }
 }

@@ -21,9 +21,7 @@ const PATH: &str = "/security/api/v1/security-events";
 type AgentConfig = ureq::config::ConfigBuilder<ureq::typestate::AgentScope>;
 
 fn ureq_agent(configure: impl FnOnce(AgentConfig) -> AgentConfig) -> ureq::Agent {
-    let builder = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0);
+    let builder = ureq::Agent::config_builder().http_status_as_error(false).max_redirects(0);
     configure(builder).build().new_agent()
 }
 
@@ -55,11 +53,7 @@ impl Raw {
             token.len()
         )
         .into_bytes();
-        Raw {
-            stream,
-            request,
-            buf: vec![0; 4096],
-        }
+        Raw { stream, request, buf: vec![0; 4096] }
     }
 
     fn publish(&mut self) {
@@ -119,17 +113,12 @@ fn main() {
                 Box::new(move || raw.publish())
             })
         }),
-        (
-            "bare ureq, defaults (ceiling)",
-            ureq_with(&url, &token, |b| b),
-        ),
+        ("bare ureq, defaults (ceiling)", ureq_with(&url, &token, |b| b)),
         ("okta-ssf Client::publish", {
             let (origin, token) = (origin.clone(), token.clone());
             Box::new(move || {
-                let (client, token) = (
-                    okta_ssf::Client::new(&origin).expect("client"),
-                    token.clone(),
-                );
+                let (client, token) =
+                    (okta_ssf::Client::new(&origin).expect("client"), token.clone());
                 Box::new(move || assert!(client.publish(&token).expect("published").is_accepted()))
             })
         }),
@@ -146,15 +135,11 @@ fn main() {
         }),
         (
             "ureq + timeout_global 30s",
-            ureq_with(&url, &token, |b| {
-                b.timeout_global(Some(T)).timeout_connect(Some(CONNECT))
-            }),
+            ureq_with(&url, &token, |b| b.timeout_global(Some(T)).timeout_connect(Some(CONNECT))),
         ),
         (
             "ureq + timeout_per_call 30s",
-            ureq_with(&url, &token, |b| {
-                b.timeout_per_call(Some(T)).timeout_connect(Some(CONNECT))
-            }),
+            ureq_with(&url, &token, |b| b.timeout_per_call(Some(T)).timeout_connect(Some(CONNECT))),
         ),
         (
             "ureq + per_read/per_write 30s",
@@ -173,16 +158,11 @@ fn main() {
                     .timeout_connect(Some(CONNECT))
             }),
         ),
-        (
-            "ureq + phase timeouts 30s",
-            ureq_with(&url, &token, phases_30s),
-        ),
+        ("ureq + phase timeouts 30s", ureq_with(&url, &token, phases_30s)),
         (
             "ureq + phases 30s, per_read/write 10s",
             ureq_with(&url, &token, |b| {
-                phases_30s(b)
-                    .timeout_per_read(Some(IO))
-                    .timeout_per_write(Some(IO))
+                phases_30s(b).timeout_per_read(Some(IO)).timeout_per_write(Some(IO))
             }),
         ),
     ];
@@ -213,19 +193,13 @@ fn main() {
     let spreads: Vec<(f64, f64)> = rates
         .iter()
         .map(|r| {
-            (
-                r.iter().copied().fold(f64::INFINITY, f64::min),
-                r.iter().copied().fold(0.0, f64::max),
-            )
+            (r.iter().copied().fold(f64::INFINITY, f64::min), r.iter().copied().fold(0.0, f64::max))
         })
         .collect();
     let medians: Vec<f64> = rates.iter_mut().map(|r| median(r)).collect();
     // Ratios to the floor and the ceiling, when ONLY kept them.
     let median_of = |prefix: &str| {
-        contenders
-            .iter()
-            .position(|(name, _)| name.starts_with(prefix))
-            .map(|i| medians[i])
+        contenders.iter().position(|(name, _)| name.starts_with(prefix)).map(|i| medians[i])
     };
     let (floor, ceiling) = (median_of("raw TcpStream"), median_of("bare ureq"));
     let ratio =

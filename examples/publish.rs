@@ -38,10 +38,7 @@ fn main() -> ExitCode {
             let request_id = delivery.request_id().unwrap_or("-");
             match delivery.status() {
                 Status::Accepted => {
-                    println!(
-                        "accepted (HTTP {}, request id {request_id})",
-                        delivery.http_status()
-                    );
+                    println!("accepted (HTTP {}, request id {request_id})", delivery.http_status());
                     ExitCode::SUCCESS
                 }
                 Status::Rejected(rejection) => {

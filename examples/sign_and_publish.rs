@@ -38,10 +38,7 @@ fn run(args: Vec<String>) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let client = Client::new(domain)?;
     let key = SigningKey::from_pem(&std::fs::read(key)?, kid)?;
     // The audience is the org's own origin (what `Client::new` derived from the domain).
-    let audience = client
-        .endpoint()
-        .trim_end_matches(okta_ssf::OKTA_EVENTS_PATH)
-        .to_owned();
+    let audience = client.endpoint().trim_end_matches(okta_ssf::OKTA_EVENTS_PATH).to_owned();
     let event = Event::session_revoked(Subject::user_email(email))
         .initiating_entity(InitiatingEntity::Policy)
         .reason_admin("Session revoked by the transmitter's policy");

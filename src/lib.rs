@@ -329,9 +329,7 @@ impl Client {
             let phases = options.timeout.min(remaining - connect);
             request = bounded_phases!(request.config(), connect, phases).build();
         }
-        let response = request
-            .send(body)
-            .map_err(|e| Error::from_transport(e, attempt))?;
+        let response = request.send(body).map_err(|e| Error::from_transport(e, attempt))?;
         read_answer(response, attempt)
     }
 }
@@ -597,13 +595,7 @@ impl ClientBuilder {
             .max_idle_connections_per_host(8);
         let config = bounded_phases!(config, self.connect_timeout, self.timeout).build();
 
-        Ok(Client {
-            inner: Arc::new(Inner {
-                agent: config.new_agent(),
-                target,
-                options: self,
-            }),
-        })
+        Ok(Client { inner: Arc::new(Inner { agent: config.new_agent(), target, options: self }) })
     }
 }
 
@@ -615,9 +607,7 @@ impl ClientBuilder {
 macro_rules! bounded_phases {
     ($builder:expr, $connect:expr, $request:expr) => {{
         let phase = $request / 4;
-        let io = phase
-            .saturating_sub(Duration::from_millis(1))
-            .max(Duration::from_millis(1));
+        let io = phase.saturating_sub(Duration::from_millis(1)).max(Duration::from_millis(1));
         $builder
             .timeout_connect(Some($connect))
             .timeout_send_request(Some(phase))
@@ -638,9 +628,7 @@ fn parse_pem_certificates(pem: &[u8]) -> Result<Vec<ureq::tls::Certificate<'stat
             Err(e) => Some(Err(e)),
         })
         .collect::<Result<_, _>>()
-        .map_err(|e| Error::InvalidCertificate {
-            source: Some(Box::new(e)),
-        })?;
+        .map_err(|e| Error::InvalidCertificate { source: Some(Box::new(e)) })?;
     if found.is_empty() {
         return Err(Error::InvalidCertificate { source: None });
     }
@@ -737,11 +725,7 @@ impl RetryPolicy {
             return wait.min(self.max_server_wait).min(MAX_DURATION);
         }
         let exp = 2u32.saturating_pow(retry.saturating_sub(1));
-        let ceiling = self
-            .base_delay
-            .saturating_mul(exp)
-            .min(self.max_delay)
-            .min(MAX_DURATION);
+        let ceiling = self.base_delay.saturating_mul(exp).min(self.max_delay).min(MAX_DURATION);
         ceiling.mul_f64(random_fraction())
     }
 }
@@ -1354,13 +1338,8 @@ struct Target {
 
 /// Okta's hosts: only these have an Admin Console twin (`acme-admin.okta.com`); a custom domain
 /// such as `sso-admin.acme.com` is just a name.
-const OKTA_HOST_SUFFIXES: [&str; 5] = [
-    ".okta.com",
-    ".oktapreview.com",
-    ".okta-emea.com",
-    ".okta-gov.com",
-    ".okta.mil",
-];
+const OKTA_HOST_SUFFIXES: [&str; 5] =
+    [".okta.com", ".oktapreview.com", ".okta-emea.com", ".okta-gov.com", ".okta.mil"];
 
 /// Reads a domain or receiver URL with `http::Uri`, then applies the rules this crate adds:
 /// no placeholder, no user information or fragment, a port from 1 to 65535, not the `-admin`
@@ -1399,9 +1378,8 @@ fn parse_target(input: &str, mode: TargetMode) -> Result<Target, DomainError> {
     }
     let mut host = authority.host().to_ascii_lowercase();
     let loopback = if let Some(literal) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-        let ip: Ipv6Addr = literal
-            .parse()
-            .map_err(|_| DomainError::InvalidHost(bounded_text(&host)))?;
+        let ip: Ipv6Addr =
+            literal.parse().map_err(|_| DomainError::InvalidHost(bounded_text(&host)))?;
         host = format!("[{ip}]");
         ip.is_loopback()
     } else if host.is_empty() {
@@ -1418,16 +1396,10 @@ fn parse_target(input: &str, mode: TargetMode) -> Result<Target, DomainError> {
         }
         port => port,
     };
-    if OKTA_HOST_SUFFIXES
-        .iter()
-        .any(|suffix| host.ends_with(suffix))
-    {
+    if OKTA_HOST_SUFFIXES.iter().any(|suffix| host.ends_with(suffix)) {
         if let Some((first, others)) = host.split_once('.') {
             if let Some(org) = first.strip_suffix("-admin").filter(|org| !org.is_empty()) {
-                return Err(DomainError::AdminHost {
-                    suggestion: format!("{org}.{others}"),
-                    host,
-                });
+                return Err(DomainError::AdminHost { suggestion: format!("{org}.{others}"), host });
             }
         }
     }
@@ -1450,12 +1422,7 @@ fn parse_target(input: &str, mode: TargetMode) -> Result<Target, DomainError> {
     let url = format!("{origin}{path_and_query}");
     // Made of parts `Uri` has just read; parsed again so that requests need not.
     let uri = url.parse().map_err(|_| DomainError::Unparsable)?;
-    Ok(Target {
-        url,
-        uri,
-        origin,
-        loopback,
-    })
+    Ok(Target { url, uri, origin, loopback })
 }
 
 fn is_placeholder(s: &str) -> bool {
@@ -1475,12 +1442,7 @@ fn trim_ascii(s: &str) -> &str {
 
 fn response_info(response: &ureq::http::Response<ureq::Body>, attempts: u32) -> ResponseInfo {
     let headers = response.headers();
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-    };
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
     let number = |name: &str| header(name).and_then(|v| v.parse::<u64>().ok());
     let rate_limit = RateLimit {
         limit: number("x-rate-limit-limit"),
@@ -1489,20 +1451,13 @@ fn response_info(response: &ureq::http::Response<ureq::Body>, attempts: u32) -> 
     };
     let http_status = response.status().as_u16();
     let retry_after = if matches!(http_status, 429 | 503) {
-        server_wait(
-            rate_limit.reset,
-            header("retry-after"),
-            header("date"),
-            unix_now(),
-        )
+        server_wait(rate_limit.reset, header("retry-after"), header("date"), unix_now())
     } else {
         None
     };
     ResponseInfo(Box::new(Details {
         http_status,
-        request_id: header("x-okta-request-id")
-            .filter(|v| !v.is_empty())
-            .map(bounded_text),
+        request_id: header("x-okta-request-id").filter(|v| !v.is_empty()).map(bounded_text),
         rate_limit: (rate_limit != RateLimit::default()).then_some(rate_limit),
         retry_after,
         message: None,
@@ -1511,9 +1466,7 @@ fn response_info(response: &ureq::http::Response<ureq::Body>, attempts: u32) -> 
 }
 
 fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
 /// How long a `429` or `503` asks the client to wait, by the server's clock when it sent
@@ -1527,9 +1480,7 @@ fn server_wait(
 ) -> Option<Duration> {
     let server_now = date.and_then(parse_http_date).unwrap_or(local_now);
     if let Some(reset) = reset {
-        return Some(Duration::from_secs(
-            reset.saturating_sub(server_now).saturating_add(1),
-        ));
+        return Some(Duration::from_secs(reset.saturating_sub(server_now).saturating_add(1)));
     }
     let retry_after = retry_after?;
     if let Ok(seconds) = retry_after.parse::<u64>() {
@@ -1565,11 +1516,7 @@ fn parse_http_date(s: &str) -> Option<u64> {
         return None;
     }
     // Days from the civil date (Howard Hinnant's algorithm), in whole years from March.
-    let (y, m) = if month <= 2 {
-        (year - 1, month + 9)
-    } else {
-        (year, month - 3)
-    };
+    let (y, m) = if month <= 2 { (year - 1, month + 9) } else { (year, month - 3) };
     let (era, yoe) = (y / 400, y % 400);
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + (153 * m + 2) / 5 + day - 1;
     let days = (era * 146_097 + doe).checked_sub(719_468)?;
@@ -1586,10 +1533,7 @@ fn read_answer(
         // The body of an acceptance means nothing; read what is there (bounded) so the
         // connection can be reused, and ignore what goes wrong: the verdict is in.
         let _ = read_body(&mut response);
-        return Ok(Delivery {
-            status: Status::Accepted,
-            info,
-        });
+        return Ok(Delivery { status: Status::Accepted, info });
     }
     if (300..400).contains(&status) {
         let location = response
@@ -1598,19 +1542,12 @@ fn read_answer(
             .and_then(|v| v.to_str().ok())
             .map(|v| bounded_text(v.trim()));
         let _ = read_body(&mut response);
-        return Err(Error::Redirect {
-            status,
-            location,
-            info,
-        });
+        return Err(Error::Redirect { status, location, info });
     }
     let body = match read_body(&mut response) {
         Ok(body) => body,
         Err(BodyError::TooLarge) if status == 400 => {
-            return Err(Error::ResponseTooLarge {
-                limit: MAX_RESPONSE_BYTES,
-                info,
-            });
+            return Err(Error::ResponseTooLarge { limit: MAX_RESPONSE_BYTES, info });
         }
         Err(BodyError::Transport(e)) if status == 400 => {
             return Err(Error::from_transport(e, attempt));
@@ -1643,15 +1580,10 @@ fn read_body(response: &mut ureq::http::Response<ureq::Body>) -> Result<Vec<u8>,
         Some(n) if n > MAX_RESPONSE_BYTES => return Err(BodyError::TooLarge),
         _ => {}
     }
-    response
-        .body_mut()
-        .with_config()
-        .limit(MAX_RESPONSE_BYTES)
-        .read_to_vec()
-        .map_err(|e| match e {
-            ureq::Error::BodyExceedsLimit(_) => BodyError::TooLarge,
-            other => BodyError::Transport(other),
-        })
+    response.body_mut().with_config().limit(MAX_RESPONSE_BYTES).read_to_vec().map_err(|e| match e {
+        ureq::Error::BodyExceedsLimit(_) => BodyError::TooLarge,
+        other => BodyError::Transport(other),
+    })
 }
 
 fn parse_rejection(body: &[u8]) -> Rejection {
@@ -1670,16 +1602,10 @@ fn parse_rejection(body: &[u8]) -> Rejection {
             };
         }
         if obj.contains_key("description") {
-            return Rejection {
-                code: ErrorCode::Unspecified,
-                description: str_of("description"),
-            };
+            return Rejection { code: ErrorCode::Unspecified, description: str_of("description") };
         }
     }
-    Rejection {
-        code: ErrorCode::Unspecified,
-        description: plain_text(body),
-    }
+    Rejection { code: ErrorCode::Unspecified, description: plain_text(body) }
 }
 
 /// Okta's generic error body: `errorSummary` and the summaries of its `errorCauses`.
@@ -1741,17 +1667,12 @@ impl Token {
     pub fn audiences(&self) -> impl Iterator<Item = &str> {
         let aud = self.claims.get("aud");
         let many = aud.and_then(Value::as_array).into_iter().flatten();
-        aud.and_then(Value::as_str)
-            .into_iter()
-            .chain(many.filter_map(Value::as_str))
+        aud.and_then(Value::as_str).into_iter().chain(many.filter_map(Value::as_str))
     }
 
     /// The `iat` claim, in seconds since the Unix epoch.
     pub fn issued_at(&self) -> i64 {
-        self.claims
-            .get("iat")
-            .and_then(Value::as_i64)
-            .unwrap_or_default()
+        self.claims.get("iat").and_then(Value::as_i64).unwrap_or_default()
     }
 
     /// The `jti` claim: the token's unique id.
@@ -1763,10 +1684,7 @@ impl Token {
     pub fn events(&self) -> &Map<String, Value> {
         // The fallback is not reached: `check_token`, which makes every `Token`, saw an object.
         static NONE: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
-        self.claims
-            .get("events")
-            .and_then(Value::as_object)
-            .unwrap_or(&NONE)
+        self.claims.get("events").and_then(Value::as_object).unwrap_or(&NONE)
     }
 
     /// The event type URIs in `events`.
@@ -1914,10 +1832,7 @@ pub fn check_token(token: &str) -> Result<Token, TokenError> {
         return Err(TokenError::Empty);
     }
     if token.len() > MAX_TOKEN_BYTES {
-        return Err(TokenError::TooLarge {
-            len: token.len(),
-            max: MAX_TOKEN_BYTES,
-        });
+        return Err(TokenError::TooLarge { len: token.len(), max: MAX_TOKEN_BYTES });
     }
     if token.starts_with(['{', '[']) {
         return Err(TokenError::Json);
@@ -1949,11 +1864,7 @@ fn check_header(header: &Map<String, Value>) -> Result<(), TokenError> {
         return Err(TokenError::AlgNone);
     }
     // Compared as bytes: slicing a `str` inside a multi-byte character panics (found by fuzzing).
-    if alg
-        .as_bytes()
-        .get(..2)
-        .is_some_and(|prefix| prefix.eq_ignore_ascii_case(b"HS"))
-    {
+    if alg.as_bytes().get(..2).is_some_and(|prefix| prefix.eq_ignore_ascii_case(b"HS")) {
         return Err(TokenError::AlgSymmetric);
     }
     if text("kid").is_none_or(str::is_empty) {
@@ -1980,10 +1891,7 @@ fn check_claims(claims: &Map<String, Value>) -> Result<(), TokenError> {
         aud => non_empty(aud),
     };
     if !aud_ok {
-        return Err(wrong(
-            "aud",
-            "a non-empty string or array of non-empty strings",
-        ));
+        return Err(wrong("aud", "a non-empty string or array of non-empty strings"));
     }
     if claim("iat")?.as_i64().is_none() {
         return Err(wrong("iat", "an integer number of seconds"));
@@ -2009,9 +1917,7 @@ fn decode_segment(segment: &str, which: Segment) -> Result<Vec<u8>, TokenError> 
     if segment.ends_with('=') {
         return Err(TokenError::Padded(which));
     }
-    BASE64URL
-        .decode(segment)
-        .map_err(|_| TokenError::Base64(which))
+    BASE64URL.decode(segment).map_err(|_| TokenError::Base64(which))
 }
 
 /// A header or claims segment, decoded and parsed; JSON that is not UTF-8 is not JSON.

@@ -112,24 +112,15 @@ impl EventType {
             EventType::SessionRevoked | EventType::IdentifierChanged => {
                 &["event_timestamp", "subject"]
             }
-            EventType::DeviceComplianceChange => &[
-                "event_timestamp",
-                "subject",
-                "current_status",
-                "previous_status",
-            ],
-            EventType::DeviceRiskChange | EventType::UserRiskChange => &[
-                "event_timestamp",
-                "subject",
-                "current_level",
-                "previous_level",
-            ],
-            EventType::IpChange => &[
-                "event_timestamp",
-                "subject",
-                "current_ip_address",
-                "previous_ip_address",
-            ],
+            EventType::DeviceComplianceChange => {
+                &["event_timestamp", "subject", "current_status", "previous_status"]
+            }
+            EventType::DeviceRiskChange | EventType::UserRiskChange => {
+                &["event_timestamp", "subject", "current_level", "previous_level"]
+            }
+            EventType::IpChange => {
+                &["event_timestamp", "subject", "current_ip_address", "previous_ip_address"]
+            }
         }
     }
 
@@ -308,26 +299,14 @@ impl Token {
                 let (org_label, org_rest) =
                     expected_host.split_once('.').unwrap_or((expected_host, ""));
                 let admin = format!("{org_label}-admin.{org_rest}");
-                let warning = if self
-                    .audiences()
-                    .any(|aud| aud.trim_end_matches('/') == expected)
-                {
-                    Warning::AudienceTrailingSlash {
-                        expected: expected.to_owned(),
-                    }
+                let warning = if self.audiences().any(|aud| aud.trim_end_matches('/') == expected) {
+                    Warning::AudienceTrailingSlash { expected: expected.to_owned() }
                 } else if self.audiences().any(|aud| {
-                    aud.split_once("://")
-                        .map_or(aud, |(_, h)| h)
-                        .trim_end_matches('/')
-                        == admin
+                    aud.split_once("://").map_or(aud, |(_, h)| h).trim_end_matches('/') == admin
                 }) {
-                    Warning::AudienceAdminHost {
-                        expected: expected.to_owned(),
-                    }
+                    Warning::AudienceAdminHost { expected: expected.to_owned() }
                 } else {
-                    Warning::AudienceOtherHost {
-                        expected: expected.to_owned(),
-                    }
+                    Warning::AudienceOtherHost { expected: expected.to_owned() }
                 };
                 warnings.push(warning);
             }
@@ -338,10 +317,7 @@ impl Token {
 
 fn event_warnings(event_type: EventType, body: &Map<String, Value>, warnings: &mut Vec<Warning>) {
     let name = event_type.short_name();
-    for (member, _) in body
-        .iter()
-        .filter(|(m, _)| m.bytes().any(|b| b.is_ascii_uppercase()))
-    {
+    for (member, _) in body.iter().filter(|(m, _)| m.bytes().any(|b| b.is_ascii_uppercase())) {
         warnings.push(Warning::CamelCase {
             event_type: name,
             member: bounded_text(member),
@@ -350,10 +326,7 @@ fn event_warnings(event_type: EventType, body: &Map<String, Value>, warnings: &m
     }
     for &member in event_type.required_members() {
         if !body.contains_key(member) {
-            warnings.push(Warning::MissingMember {
-                event_type: name,
-                member,
-            });
+            warnings.push(Warning::MissingMember { event_type: name, member });
         }
     }
     for member in [
@@ -447,10 +420,7 @@ mod tests {
         for t in EventType::ALL {
             assert_eq!(EventType::from_uri(t.uri()), Some(t));
             assert_eq!(EventType::from_short_name(t.short_name()), Some(t));
-            assert!(
-                t.required_members()
-                    .starts_with(&["event_timestamp", "subject"])
-            );
+            assert!(t.required_members().starts_with(&["event_timestamp", "subject"]));
         }
         let names: Vec<_> = EventType::ALL.iter().map(|t| t.short_name()).collect();
         assert_eq!(
@@ -465,14 +435,9 @@ mod tests {
             ]
         );
         assert_eq!(EventType::from_uri("https://example.com/other"), None);
+        assert_eq!(EventType::IpChange.allowed_values("current_ip_address"), None);
         assert_eq!(
-            EventType::IpChange.allowed_values("current_ip_address"),
-            None
-        );
-        assert_eq!(
-            EventType::UserRiskChange
-                .allowed_values("current_level")
-                .map(<[_]>::len),
+            EventType::UserRiskChange.allowed_values("current_level").map(<[_]>::len),
             Some(5)
         );
     }

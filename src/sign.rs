@@ -218,11 +218,7 @@ impl SigningKey {
                 return Err(SignError::RsaKeyTooShort { bits });
             }
         }
-        Ok(SigningKey {
-            material,
-            kid: kid.trim().to_owned(),
-            rng,
-        })
+        Ok(SigningKey { material, kid: kid.trim().to_owned(), rng })
     }
 
     /// A new P-256 key (ES256) from the system's CSPRNG, held only in memory: for tests and
@@ -241,11 +237,7 @@ impl SigningKey {
         let pkcs8 = EcdsaKeyPair::generate_pkcs8(alg, &rng).map_err(|_| SignError::Random)?;
         let key = EcdsaKeyPair::from_pkcs8(alg, pkcs8.as_ref(), &rng)
             .map_err(|e| SignError::UnsupportedKey(e.to_string()))?;
-        Ok(SigningKey {
-            material: KeyMaterial::Ec(key),
-            kid: kid.trim().to_owned(),
-            rng,
-        })
+        Ok(SigningKey { material: KeyMaterial::Ec(key), kid: kid.trim().to_owned(), rng })
     }
 
     /// The key id, as given.
@@ -276,13 +268,8 @@ impl SigningKey {
         match &self.material {
             KeyMaterial::Rsa(key) => {
                 let mut sig = vec![0; key.public().modulus_len()];
-                key.sign(
-                    &signature::RSA_PKCS1_SHA256,
-                    &self.rng,
-                    signing_input,
-                    &mut sig,
-                )
-                .map_err(|_| SignError::Signing)?;
+                key.sign(&signature::RSA_PKCS1_SHA256, &self.rng, signing_input, &mut sig)
+                    .map_err(|_| SignError::Signing)?;
                 Ok(sig)
             }
             KeyMaterial::Ec(key) => Ok(key
@@ -305,10 +292,7 @@ impl SigningKey {
         let claims = URL_SAFE_NO_PAD.encode(Value::Object(claims.clone()).to_string().as_bytes());
         let signing_input = format!("{header}.{claims}");
         let signature = self.signature(signing_input.as_bytes())?;
-        Ok(format!(
-            "{signing_input}.{}",
-            URL_SAFE_NO_PAD.encode(&signature)
-        ))
+        Ok(format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(&signature)))
     }
 
     /// The public key as a JWK: RSA `n`/`e` or EC `crv`/`x`/`y`, with `kid`, `alg` and
@@ -329,10 +313,8 @@ impl SigningKey {
             KeyMaterial::Ec(key) => {
                 // An uncompressed point: 0x04, then x and y, 32 bytes each.
                 let point = key.public_key().as_ref();
-                let (x, y) = point
-                    .get(1..)
-                    .unwrap_or_default()
-                    .split_at(point.len().saturating_sub(1) / 2);
+                let (x, y) =
+                    point.get(1..).unwrap_or_default().split_at(point.len().saturating_sub(1) / 2);
                 json!({
                     "kty": "EC",
                     "kid": self.kid,
@@ -384,12 +366,7 @@ fn der_element(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
         if n == 0 || n > 3 || rest.len() < n {
             return None;
         }
-        (
-            rest[..n]
-                .iter()
-                .fold(0usize, |acc, &b| acc << 8 | usize::from(b)),
-            &rest[n..],
-        )
+        (rest[..n].iter().fold(0usize, |acc, &b| acc << 8 | usize::from(b)), &rest[n..])
     };
     (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
 }
@@ -430,9 +407,7 @@ fn rsa_modulus_bits(der: &[u8]) -> Option<usize> {
 
 /// Whether a PKCS#8 document names rsaEncryption (OID 1.2.840.113549.1.1.1).
 fn is_rsa_pkcs8(der: &[u8]) -> bool {
-    const RSA_OID: &[u8] = &[
-        0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01,
-    ];
+    const RSA_OID: &[u8] = &[0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
     der.windows(RSA_OID.len()).take(32).any(|w| w == RSA_OID)
 }
 
@@ -484,34 +459,22 @@ impl fmt::Debug for Subject {
 impl Subject {
     /// A user named by email: `{"format": "email", "email": …}` (what Okta documents).
     pub fn user_email(email: &str) -> Subject {
-        Subject {
-            user: Some(json!({"format": "email", "email": email})),
-            device: None,
-        }
+        Subject { user: Some(json!({"format": "email", "email": email})), device: None }
     }
 
     /// A user named by an opaque id: `{"format": "opaque", "id": …}`.
     pub fn user_opaque(id: &str) -> Subject {
-        Subject {
-            user: Some(json!({"format": "opaque", "id": id})),
-            device: None,
-        }
+        Subject { user: Some(json!({"format": "opaque", "id": id})), device: None }
     }
 
     /// A user named by issuer and subject: `{"format": "iss_sub", "iss": …, "sub": …}`.
     pub fn user_iss_sub(iss: &str, sub: &str) -> Subject {
-        Subject {
-            user: Some(json!({"format": "iss_sub", "iss": iss, "sub": sub})),
-            device: None,
-        }
+        Subject { user: Some(json!({"format": "iss_sub", "iss": iss, "sub": sub})), device: None }
     }
 
     /// A device named by an opaque id: `{"format": "opaque", "id": …}`.
     pub fn device(id: &str) -> Subject {
-        Subject {
-            user: None,
-            device: Some(json!({"format": "opaque", "id": id})),
-        }
+        Subject { user: None, device: Some(json!({"format": "opaque", "id": id})) }
     }
 
     /// This subject and a device (by opaque id).
@@ -645,10 +608,7 @@ impl Event {
     fn typed(event_type: EventType, subject: &Subject) -> Event {
         let mut body = Map::new();
         body.insert("subject".to_owned(), subject.to_value());
-        Event {
-            type_uri: event_type.uri().to_owned(),
-            body,
-        }
+        Event { type_uri: event_type.uri().to_owned(), body }
     }
 
     fn with(mut self, member: &str, value: impl Into<Value>) -> Event {
@@ -702,10 +662,7 @@ impl Event {
     /// Any event type, with any members: the escape hatch for types this crate has no
     /// constructor for. `event_timestamp` is still filled in from `iat` when missing.
     pub fn custom(type_uri: &str, members: Map<String, Value>) -> Event {
-        Event {
-            type_uri: type_uri.to_owned(),
-            body: members,
-        }
+        Event { type_uri: type_uri.to_owned(), body: members }
     }
 
     /// Who or what initiated the event (`initiating_entity`).
@@ -798,13 +755,7 @@ impl SetBuilder {
     /// A SET from issuer `iss` (exactly the provider's registered issuer) to audience `aud`
     /// (the org URL, such as `https://acme.okta.com`).
     pub fn new(iss: &str, aud: &str) -> SetBuilder {
-        SetBuilder {
-            iss: iss.to_owned(),
-            aud: aud.to_owned(),
-            iat: None,
-            jti: None,
-            event: None,
-        }
+        SetBuilder { iss: iss.to_owned(), aud: aud.to_owned(), iat: None, jti: None, event: None }
     }
 
     /// The issue time, in seconds since the Unix epoch.
@@ -852,8 +803,7 @@ impl SetBuilder {
             None => random_jti()?,
         };
         let mut body = event.body;
-        body.entry("event_timestamp")
-            .or_insert_with(|| Value::from(iat));
+        body.entry("event_timestamp").or_insert_with(|| Value::from(iat));
         let mut events = Map::new();
         events.insert(event.type_uri, Value::Object(body));
         let mut claims = Map::new();
@@ -881,9 +831,7 @@ impl SetBuilder {
 
 fn random_jti() -> Result<String, SignError> {
     let mut bytes = [0u8; 16];
-    SystemRandom::new()
-        .fill(&mut bytes)
-        .map_err(|_| SignError::Random)?;
+    SystemRandom::new().fill(&mut bytes).map_err(|_| SignError::Random)?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
@@ -894,20 +842,14 @@ mod tests {
     #[test]
     fn sec1_wrapping_lengths() {
         let short = sec1_to_pkcs8(&[0u8; 10]).expect("wraps");
-        assert_eq!(
-            &short[..2],
-            &[0x30, 3 + P256_ALGORITHM_ID.len() as u8 + 2 + 10]
-        );
+        assert_eq!(&short[..2], &[0x30, 3 + P256_ALGORITHM_ID.len() as u8 + 2 + 10]);
         let long = sec1_to_pkcs8(&[0u8; 300]).expect("wraps");
         assert_eq!(&long[..2], &[0x30, 0x82]);
     }
 
     #[test]
     fn wire_enums() {
-        assert_eq!(
-            "not-compliant".parse::<ComplianceStatus>(),
-            Ok(ComplianceStatus::NotCompliant)
-        );
+        assert_eq!("not-compliant".parse::<ComplianceStatus>(), Ok(ComplianceStatus::NotCompliant));
         assert_eq!(
             "HIGH".parse::<RiskLevel>().map_err(|e| e.to_string()),
             Err("expected one of: low, medium, high, secure, none".to_owned())
@@ -956,9 +898,6 @@ mod tests {
         assert_eq!(a.algorithm(), Algorithm::Es256);
         assert_ne!(a.jwk()["x"], b.jwk()["x"]);
         assert_eq!(a.signature(b"input").expect("signs").len(), 64);
-        assert!(matches!(
-            SigningKey::generate_p256(""),
-            Err(SignError::EmptyKeyId)
-        ));
+        assert!(matches!(SigningKey::generate_p256(""), Err(SignError::EmptyKeyId)));
     }
 }

@@ -37,11 +37,7 @@ fn accepts_what_people_paste() {
         ("sso-admin.acme.com", "sso-admin.acme.com"),
         ("https://10.1.2.3:9443/", "10.1.2.3:9443"),
     ] {
-        assert_eq!(
-            domain(input),
-            Ok(format!("https://{host}{EVENTS}")),
-            "{input}"
-        );
+        assert_eq!(domain(input), Ok(format!("https://{host}{EVENTS}")), "{input}");
     }
 }
 
@@ -55,12 +51,7 @@ fn plain_http_only_to_loopback() {
     ] {
         assert_eq!(domain(input), Ok(format!("{origin}{EVENTS}")), "{input}");
     }
-    for input in [
-        "http://acme.okta.com",
-        "http://10.0.0.1",
-        "http://[::2]",
-        "http://128.0.0.1",
-    ] {
+    for input in ["http://acme.okta.com", "http://10.0.0.1", "http://[::2]", "http://128.0.0.1"] {
         assert_eq!(domain(input), Err(DomainError::InsecureHttp), "{input}");
     }
 }
@@ -79,10 +70,7 @@ fn refuses_each_bad_domain_with_its_own_error() {
         ("user:secret@acme.okta.com", DomainError::UserInfo),
         ("https://user@acme.okta.com/", DomainError::UserInfo),
         ("acme.okta.com/api/v1", DomainError::Path),
-        (
-            "https://acme.okta.com/security/api/v1/security-events",
-            DomainError::Path,
-        ),
+        ("https://acme.okta.com/security/api/v1/security-events", DomainError::Path),
         ("acme.okta.com?x=1", DomainError::Query),
         ("acme.okta.com/?x=1", DomainError::Query),
         ("acme.okta.com#top", DomainError::Fragment),
@@ -127,34 +115,13 @@ fn endpoint_urls_keep_their_path_and_follow_the_same_scheme_rules() {
         endpoint("https://ssf.example.com/events?stream=7").as_deref(),
         Ok("https://ssf.example.com/events?stream=7")
     );
-    assert_eq!(
-        endpoint("https://ssf.example.com").as_deref(),
-        Ok("https://ssf.example.com/")
-    );
-    assert_eq!(
-        endpoint("http://127.0.0.1:8935/push").as_deref(),
-        Ok("http://127.0.0.1:8935/push")
-    );
-    assert_eq!(
-        endpoint("ssf.example.com/events"),
-        Err(DomainError::MissingScheme)
-    );
-    assert_eq!(
-        endpoint("http://ssf.example.com/events"),
-        Err(DomainError::InsecureHttp)
-    );
-    assert_eq!(
-        endpoint("https://ssf.example.com/events#x"),
-        Err(DomainError::Fragment)
-    );
-    assert_eq!(
-        endpoint("https://u:p@ssf.example.com/events"),
-        Err(DomainError::UserInfo)
-    );
-    assert_eq!(
-        endpoint("https://ssf.example.com/a b"),
-        Err(DomainError::Unparsable)
-    );
+    assert_eq!(endpoint("https://ssf.example.com").as_deref(), Ok("https://ssf.example.com/"));
+    assert_eq!(endpoint("http://127.0.0.1:8935/push").as_deref(), Ok("http://127.0.0.1:8935/push"));
+    assert_eq!(endpoint("ssf.example.com/events"), Err(DomainError::MissingScheme));
+    assert_eq!(endpoint("http://ssf.example.com/events"), Err(DomainError::InsecureHttp));
+    assert_eq!(endpoint("https://ssf.example.com/events#x"), Err(DomainError::Fragment));
+    assert_eq!(endpoint("https://u:p@ssf.example.com/events"), Err(DomainError::UserInfo));
+    assert_eq!(endpoint("https://ssf.example.com/a b"), Err(DomainError::Unparsable));
     // Only Okta's own hosts have an Admin Console twin.
     assert_eq!(
         endpoint("https://ssf-admin.example.com/e").as_deref(),
@@ -289,11 +256,7 @@ fn error_texts() {
             "receiver answered 302 redirect to https://x.example/; redirects are not followed, check the domain or URL",
         ),
         (
-            Error::Redirect {
-                status: 301,
-                location: None,
-                info: info(301, None),
-            },
+            Error::Redirect { status: 301, location: None, info: info(301, None) },
             "receiver answered 301 redirect; redirects are not followed, check the domain or URL",
         ),
         (
@@ -312,75 +275,30 @@ fn error_texts() {
             Error::RateLimited(info(429, None)),
             "receiver answered 429 Too Many Requests; wait for the rate-limit reset and retry",
         ),
+        (Error::Server(info(503, None)), "receiver failed with HTTP 503; retrying later may help"),
+        (Error::UnexpectedStatus(info(418, None)), "receiver answered unexpected HTTP status 418"),
         (
-            Error::Server(info(503, None)),
-            "receiver failed with HTTP 503; retrying later may help",
-        ),
-        (
-            Error::UnexpectedStatus(info(418, None)),
-            "receiver answered unexpected HTTP status 418",
-        ),
-        (
-            Error::ResponseTooLarge {
-                limit: 65536,
-                info: info(400, None),
-            },
+            Error::ResponseTooLarge { limit: 65536, info: info(400, None) },
             "receiver's 400 answer is larger than 65536 bytes; it was not read",
         ),
+        (Error::Connect { source: io(), attempts: 1 }, "could not connect to the receiver"),
         (
-            Error::Connect {
-                source: io(),
-                attempts: 1,
-            },
-            "could not connect to the receiver",
-        ),
-        (
-            Error::Connect {
-                source: io(),
-                attempts: 3,
-            },
+            Error::Connect { source: io(), attempts: 3 },
             "could not connect to the receiver after 3 attempts",
         ),
         (
-            Error::UntrustedCertificate {
-                source: io(),
-                attempts: 1,
-            },
+            Error::UntrustedCertificate { source: io(), attempts: 1 },
             "the receiver's TLS certificate is not trusted; on a network that intercepts TLS, add its root certificate",
         ),
+        (Error::Tls { source: io(), attempts: 1 }, "TLS handshake with the receiver failed"),
+        (Error::Timeout { source: io(), attempts: 1 }, "request to the receiver timed out"),
         (
-            Error::Tls {
-                source: io(),
-                attempts: 1,
-            },
-            "TLS handshake with the receiver failed",
-        ),
-        (
-            Error::Timeout {
-                source: io(),
-                attempts: 1,
-            },
-            "request to the receiver timed out",
-        ),
-        (
-            Error::Timeout {
-                source: io(),
-                attempts: 2,
-            },
+            Error::Timeout { source: io(), attempts: 2 },
             "request to the receiver timed out after 2 attempts",
         ),
+        (Error::Transport { source: io(), attempts: 1 }, "connection to the receiver broke"),
         (
-            Error::Transport {
-                source: io(),
-                attempts: 1,
-            },
-            "connection to the receiver broke",
-        ),
-        (
-            Error::InvalidResponse {
-                source: io(),
-                attempts: 1,
-            },
+            Error::InvalidResponse { source: io(), attempts: 1 },
             "receiver's answer is not valid HTTP",
         ),
     ];
@@ -405,10 +323,7 @@ fn causes_are_chained_not_repeated() {
         source: Box::new(std::io::Error::other("connection refused")),
         attempts: 1,
     };
-    assert_eq!(
-        err.source().map(ToString::to_string).as_deref(),
-        Some("connection refused")
-    );
+    assert_eq!(err.source().map(ToString::to_string).as_deref(), Some("connection refused"));
     assert!(!err.to_string().contains("refused"));
 }
 
@@ -419,47 +334,14 @@ fn retryable_errors() {
         assert!(Error::Server(info(status, None)).is_retryable(), "{status}");
     }
     for status in [501, 505, 599] {
-        assert!(
-            !Error::Server(info(status, None)).is_retryable(),
-            "{status}"
-        );
+        assert!(!Error::Server(info(status, None)).is_retryable(), "{status}");
     }
     let io = || -> BoxError { Box::new(std::io::Error::other("t")) };
-    assert!(
-        Error::Timeout {
-            source: io(),
-            attempts: 1
-        }
-        .is_retryable()
-    );
-    assert!(
-        Error::Connect {
-            source: io(),
-            attempts: 1
-        }
-        .is_retryable()
-    );
-    assert!(
-        Error::Transport {
-            source: io(),
-            attempts: 1
-        }
-        .is_retryable()
-    );
-    assert!(
-        !Error::InvalidResponse {
-            source: io(),
-            attempts: 1
-        }
-        .is_retryable()
-    );
-    assert!(
-        !Error::UntrustedCertificate {
-            source: io(),
-            attempts: 1
-        }
-        .is_retryable()
-    );
+    assert!(Error::Timeout { source: io(), attempts: 1 }.is_retryable());
+    assert!(Error::Connect { source: io(), attempts: 1 }.is_retryable());
+    assert!(Error::Transport { source: io(), attempts: 1 }.is_retryable());
+    assert!(!Error::InvalidResponse { source: io(), attempts: 1 }.is_retryable());
+    assert!(!Error::UntrustedCertificate { source: io(), attempts: 1 }.is_retryable());
     assert!(!Error::NotFound(info(404, None)).is_retryable());
     assert!(!Error::Unauthorized(info(401, None)).is_retryable());
     assert!(!Error::InvalidToken(TokenError::Empty).is_retryable());
@@ -472,69 +354,39 @@ fn token_error_texts() {
     let cases: Vec<(TokenError, &str)> = vec![
         (TokenError::Empty, "the token is empty"),
         (
-            TokenError::TooLarge {
-                len: 70000,
-                max: 65536,
-            },
+            TokenError::TooLarge { len: 70000, max: 65536 },
             "the token is 70000 bytes, over the limit of 65536 bytes",
         ),
         (
             TokenError::Json,
             "this is a JSON document, not a signed token; sign the claims and send the compact JWS",
         ),
-        (
-            TokenError::Segments(2),
-            "a compact JWS has three dot-separated segments, this has 2",
-        ),
+        (TokenError::Segments(2), "a compact JWS has three dot-separated segments, this has 2"),
         (
             TokenError::Padded(Segment::Header),
             "the header segment is padded with `=`; compact JWS segments are unpadded base64url",
         ),
-        (
-            TokenError::Base64(Segment::Signature),
-            "the signature segment is not valid base64url",
-        ),
-        (
-            TokenError::Unsigned,
-            "the signature segment is empty; the token is not signed",
-        ),
-        (
-            TokenError::NotJson(Segment::Header),
-            "the header is not valid JSON",
-        ),
-        (
-            TokenError::NotObject(Segment::Claims),
-            "the claims is not a JSON object",
-        ),
+        (TokenError::Base64(Segment::Signature), "the signature segment is not valid base64url"),
+        (TokenError::Unsigned, "the signature segment is empty; the token is not signed"),
+        (TokenError::NotJson(Segment::Header), "the header is not valid JSON"),
+        (TokenError::NotObject(Segment::Claims), "the claims is not a JSON object"),
         (
             TokenError::MissingHeader("kid"),
             "the header has no `kid` string; Okta requires `alg`, `kid` and `typ`",
         ),
-        (
-            TokenError::AlgNone,
-            "the header's `alg` is `none`; Okta accepts only signed tokens",
-        ),
+        (TokenError::AlgNone, "the header's `alg` is `none`; Okta accepts only signed tokens"),
         (
             TokenError::AlgSymmetric,
             "the header's `alg` is an HMAC algorithm, which a public JWKS cannot verify; sign with RS256 or ES256",
         ),
         (TokenError::Typ, "the header's `typ` must be `secevent+jwt`"),
+        (TokenError::MissingClaim("jti"), "the claim `jti` is missing"),
         (
-            TokenError::MissingClaim("jti"),
-            "the claim `jti` is missing",
-        ),
-        (
-            TokenError::ClaimType {
-                name: "iat",
-                expected: "an integer number of seconds",
-            },
+            TokenError::ClaimType { name: "iat", expected: "an integer number of seconds" },
             "the claim `iat` must be an integer number of seconds",
         ),
         (TokenError::NoEvents, "the claim `events` holds no event"),
-        (
-            TokenError::EventNotObject,
-            "each entry of the claim `events` must be a JSON object",
-        ),
+        (TokenError::EventNotObject, "each entry of the claim `events` must be a JSON object"),
     ];
     for (err, text) in cases {
         assert_eq!(err.to_string(), text);
@@ -558,22 +410,10 @@ fn base64url_is_read_strictly() {
     let check = |signature: &str| check_token(&format!("{header}.{claims}.{signature}"));
     // One byte is two characters; the second carries four bits the encoder leaves at zero.
     assert!(check("AA").is_ok());
-    assert_eq!(
-        check("AB").unwrap_err(),
-        TokenError::Base64(Segment::Signature)
-    );
-    assert_eq!(
-        check("AA==").unwrap_err(),
-        TokenError::Padded(Segment::Signature)
-    );
-    assert_eq!(
-        check("A").unwrap_err(),
-        TokenError::Base64(Segment::Signature)
-    );
-    assert_eq!(
-        check("ab+c").unwrap_err(),
-        TokenError::Base64(Segment::Signature)
-    );
+    assert_eq!(check("AB").unwrap_err(), TokenError::Base64(Segment::Signature));
+    assert_eq!(check("AA==").unwrap_err(), TokenError::Padded(Segment::Signature));
+    assert_eq!(check("A").unwrap_err(), TokenError::Base64(Segment::Signature));
+    assert_eq!(check("ab+c").unwrap_err(), TokenError::Base64(Segment::Signature));
     // The same in the claims: a JSON text one byte past a whole group, its last character
     // changed to one with a low bit set.
     let mut json = CLAIMS.to_owned();
@@ -583,11 +423,7 @@ fn base64url_is_read_strictly() {
     let canonical = b64(json.as_bytes());
     let last = canonical.chars().last().unwrap();
     assert!("AQgw".contains(last), "{canonical}");
-    let sloppy = format!(
-        "{}{}",
-        &canonical[..canonical.len() - 1],
-        char::from(last as u8 + 1)
-    );
+    let sloppy = format!("{}{}", &canonical[..canonical.len() - 1], char::from(last as u8 + 1));
     assert!(check_token(&format!("{header}.{canonical}.AA")).is_ok());
     assert_eq!(
         check_token(&format!("{header}.{sloppy}.AA")).unwrap_err(),
@@ -608,65 +444,28 @@ fn header_rules() {
         let checked = check_token(&token(&header, CLAIMS)).map(|t| t.alg().to_owned());
         assert_eq!(checked, Ok(alg.to_owned()));
     }
-    for typ in [
-        "secevent+jwt",
-        "SECEVENT+JWT",
-        "application/secevent+jwt",
-        "Application/SecEvent+JWT",
-    ] {
+    for typ in
+        ["secevent+jwt", "SECEVENT+JWT", "application/secevent+jwt", "Application/SecEvent+JWT"]
+    {
         let header = format!(r#"{{"alg":"ES256","kid":"k","typ":"{typ}"}}"#);
         assert!(check_token(&token(&header, CLAIMS)).is_ok(), "{typ}");
     }
     let cases: &[(&str, TokenError)] = &[
-        (
-            r#"{"kid":"k","typ":"secevent+jwt"}"#,
-            TokenError::MissingHeader("alg"),
-        ),
-        (
-            r#"{"alg":256,"kid":"k","typ":"secevent+jwt"}"#,
-            TokenError::MissingHeader("alg"),
-        ),
-        (
-            r#"{"alg":"NONE","kid":"k","typ":"secevent+jwt"}"#,
-            TokenError::AlgNone,
-        ),
-        (
-            r#"{"alg":"HS512","kid":"k","typ":"secevent+jwt"}"#,
-            TokenError::AlgSymmetric,
-        ),
-        (
-            r#"{"alg":"RS256","typ":"secevent+jwt"}"#,
-            TokenError::MissingHeader("kid"),
-        ),
-        (
-            r#"{"alg":"RS256","kid":"k"}"#,
-            TokenError::MissingHeader("typ"),
-        ),
-        (
-            r#"{"alg":"RS256","kid":"k","typ":"application/jwt"}"#,
-            TokenError::Typ,
-        ),
-        (
-            r#"{"alg":"RS256","kid":"k","typ":"application/"}"#,
-            TokenError::Typ,
-        ),
+        (r#"{"kid":"k","typ":"secevent+jwt"}"#, TokenError::MissingHeader("alg")),
+        (r#"{"alg":256,"kid":"k","typ":"secevent+jwt"}"#, TokenError::MissingHeader("alg")),
+        (r#"{"alg":"NONE","kid":"k","typ":"secevent+jwt"}"#, TokenError::AlgNone),
+        (r#"{"alg":"HS512","kid":"k","typ":"secevent+jwt"}"#, TokenError::AlgSymmetric),
+        (r#"{"alg":"RS256","typ":"secevent+jwt"}"#, TokenError::MissingHeader("kid")),
+        (r#"{"alg":"RS256","kid":"k"}"#, TokenError::MissingHeader("typ")),
+        (r#"{"alg":"RS256","kid":"k","typ":"application/jwt"}"#, TokenError::Typ),
+        (r#"{"alg":"RS256","kid":"k","typ":"application/"}"#, TokenError::Typ),
         (r#"["alg"]"#, TokenError::NotObject(Segment::Header)),
         // Regressions from fuzzing: multi-byte characters where prefixes are compared.
-        (
-            r#"{"alg":"RS256","kid":"k","typ":"applicationԅ/secevent+jwt"}"#,
-            TokenError::Typ,
-        ),
-        (
-            r#"{"alg":"RS256","kid":"k","typ":"applicatioԅ"}"#,
-            TokenError::Typ,
-        ),
+        (r#"{"alg":"RS256","kid":"k","typ":"applicationԅ/secevent+jwt"}"#, TokenError::Typ),
+        (r#"{"alg":"RS256","kid":"k","typ":"applicatioԅ"}"#, TokenError::Typ),
     ];
     for (header, expected) in cases {
-        assert_eq!(
-            check_token(&token(header, CLAIMS)).unwrap_err(),
-            *expected,
-            "{header}"
-        );
+        assert_eq!(check_token(&token(header, CLAIMS)).unwrap_err(), *expected, "{header}");
     }
 }
 
@@ -681,10 +480,7 @@ fn claim_rules() {
     );
     assert_eq!(
         with(r#"{"iss":1,"aud":"a","iat":1,"jti":"j","events":{"e":{}}}"#),
-        TokenError::ClaimType {
-            name: "iss",
-            expected: "a non-empty string"
-        }
+        TokenError::ClaimType { name: "iss", expected: "a non-empty string" }
     );
     assert_eq!(
         with(r#"{"iss":"i","aud":[],"iat":1,"jti":"j","events":{"e":{}}}"#),
@@ -702,41 +498,23 @@ fn claim_rules() {
     );
     assert_eq!(
         with(r#"{"iss":"i","aud":"a","iat":1.5,"jti":"j","events":{"e":{}}}"#),
-        TokenError::ClaimType {
-            name: "iat",
-            expected: "an integer number of seconds"
-        }
+        TokenError::ClaimType { name: "iat", expected: "an integer number of seconds" }
     );
     assert_eq!(
         with(r#"{"iss":"i","aud":"a","iat":1,"jti":7,"events":{"e":{}}}"#),
-        TokenError::ClaimType {
-            name: "jti",
-            expected: "a non-empty string"
-        }
+        TokenError::ClaimType { name: "jti", expected: "a non-empty string" }
     );
     assert_eq!(
         with(r#"{"iss":"i","aud":"a","iat":1,"jti":"j","events":[]}"#),
-        TokenError::ClaimType {
-            name: "events",
-            expected: "a JSON object"
-        }
+        TokenError::ClaimType { name: "events", expected: "a JSON object" }
     );
     // Empty strings name no issuer, audience, key or token.
     let claims = |iss: &str, aud: &str, jti: &str| {
         format!(r#"{{"iss":{iss},"aud":{aud},"iat":1,"jti":{jti},"events":{{"e":{{}}}}}}"#)
     };
-    let empty_string = |name| TokenError::ClaimType {
-        name,
-        expected: "a non-empty string",
-    };
-    assert_eq!(
-        with(&claims(r#""""#, r#""a""#, r#""j""#)),
-        empty_string("iss")
-    );
-    assert_eq!(
-        with(&claims(r#""i""#, r#""a""#, r#""""#)),
-        empty_string("jti")
-    );
+    let empty_string = |name| TokenError::ClaimType { name, expected: "a non-empty string" };
+    assert_eq!(with(&claims(r#""""#, r#""a""#, r#""j""#)), empty_string("iss"));
+    assert_eq!(with(&claims(r#""i""#, r#""a""#, r#""""#)), empty_string("jti"));
     let aud = TokenError::ClaimType {
         name: "aud",
         expected: "a non-empty string or array of non-empty strings",
@@ -770,17 +548,11 @@ fn claim_rules() {
 fn shape_rules() {
     let good = token(HEADER, CLAIMS);
     assert!(check_token(&format!("\n {good} \r\n")).is_ok());
-    assert_eq!(
-        check_token("a.b.c.d.e").unwrap_err(),
-        TokenError::Segments(5)
-    );
+    assert_eq!(check_token("a.b.c.d.e").unwrap_err(), TokenError::Segments(5));
     assert_eq!(check_token("nodots").unwrap_err(), TokenError::Segments(1));
     assert_eq!(check_token("[1,2]").unwrap_err(), TokenError::Json);
     let (signing_input, _) = good.rsplit_once('.').unwrap();
-    assert_eq!(
-        check_token(&format!("{signing_input}.")).unwrap_err(),
-        TokenError::Unsigned
-    );
+    assert_eq!(check_token(&format!("{signing_input}.")).unwrap_err(), TokenError::Unsigned);
     assert_eq!(
         check_token(&format!("{signing_input}.a+b")).unwrap_err(),
         TokenError::Base64(Segment::Signature)
@@ -789,17 +561,11 @@ fn shape_rules() {
     let with_claims = |claims: &str| check_token(&format!("{header}.{claims}.c2ln")).unwrap_err();
     assert_eq!(with_claims("e30="), TokenError::Padded(Segment::Claims));
     assert_eq!(with_claims("e3*"), TokenError::Base64(Segment::Claims));
-    assert_eq!(
-        check_token("e3 0.e30.c2ln").unwrap_err(),
-        TokenError::Base64(Segment::Header)
-    );
+    assert_eq!(check_token("e3 0.e30.c2ln").unwrap_err(), TokenError::Base64(Segment::Header));
     let huge = "a".repeat(MAX_TOKEN_BYTES + 1);
     assert_eq!(
         check_token(&huge).unwrap_err(),
-        TokenError::TooLarge {
-            len: MAX_TOKEN_BYTES + 1,
-            max: MAX_TOKEN_BYTES
-        }
+        TokenError::TooLarge { len: MAX_TOKEN_BYTES + 1, max: MAX_TOKEN_BYTES }
     );
 }
 
@@ -834,23 +600,14 @@ fn token_debug_hides_claim_values() {
 #[test]
 fn rejection_bodies() {
     let r = parse_rejection(br#"{"err":"invalid_audience","description":"bad aud"}"#);
-    assert_eq!(
-        (r.code(), r.description()),
-        (&ErrorCode::InvalidAudience, Some("bad aud"))
-    );
+    assert_eq!((r.code(), r.description()), (&ErrorCode::InvalidAudience, Some("bad aud")));
     let r = parse_rejection(br#"{"err":"invalid_state"}"#);
-    assert_eq!(
-        (r.code(), r.description()),
-        (&ErrorCode::Other("invalid_state".into()), None)
-    );
+    assert_eq!((r.code(), r.description()), (&ErrorCode::Other("invalid_state".into()), None));
     let r = parse_rejection(
         br#"{"errorCode":"E0000001","errorSummary":"Api validation failed","errorCauses":[{"errorSummary":"events: required"}]}"#,
     );
     assert_eq!(r.code(), &ErrorCode::Other("E0000001".into()));
-    assert_eq!(
-        r.description(),
-        Some("Api validation failed; events: required")
-    );
+    assert_eq!(r.description(), Some("Api validation failed; events: required"));
     let r = parse_rejection(b"<html>Bad\x07 Request</html>\n");
     assert_eq!(
         (r.code(), r.description()),
@@ -859,33 +616,18 @@ fn rejection_bodies() {
     let r = parse_rejection(b"");
     assert_eq!((r.code(), r.description()), (&ErrorCode::Unspecified, None));
     let r = parse_rejection("é".repeat(5000).as_bytes());
-    assert_eq!(
-        r.description().map(|d| d.chars().count()),
-        Some(MAX_SERVER_TEXT_CHARS + 1)
-    );
+    assert_eq!(r.description().map(|d| d.chars().count()), Some(MAX_SERVER_TEXT_CHARS + 1));
 }
 
 #[test]
 fn rejection_and_code_display() {
-    let r = Rejection {
-        code: ErrorCode::InvalidKey,
-        description: Some("unknown kid".into()),
-    };
+    let r = Rejection { code: ErrorCode::InvalidKey, description: Some("unknown kid".into()) };
     assert_eq!(r.to_string(), "invalid_key: unknown kid");
-    let r = Rejection {
-        code: ErrorCode::InvalidKey,
-        description: None,
-    };
+    let r = Rejection { code: ErrorCode::InvalidKey, description: None };
     assert_eq!(r.to_string(), "invalid_key");
-    let r = Rejection {
-        code: ErrorCode::Unspecified,
-        description: Some("Bad Request".into()),
-    };
+    let r = Rejection { code: ErrorCode::Unspecified, description: Some("Bad Request".into()) };
     assert_eq!(r.to_string(), "Bad Request");
-    let r = Rejection {
-        code: ErrorCode::Unspecified,
-        description: None,
-    };
+    let r = Rejection { code: ErrorCode::Unspecified, description: None };
     assert_eq!(r.to_string(), "no reason given");
     for code in [
         "invalid_request",
@@ -906,35 +648,24 @@ fn rejection_and_code_display() {
 #[test]
 fn builder_options_are_checked() {
     assert!(matches!(
-        ClientBuilder::new("acme.okta.com")
-            .user_agent_product("")
-            .build(),
+        ClientBuilder::new("acme.okta.com").user_agent_product("").build(),
         Err(Error::InvalidUserAgent)
     ));
     assert!(matches!(
-        ClientBuilder::new("acme.okta.com")
-            .user_agent_product("a\nb")
-            .build(),
+        ClientBuilder::new("acme.okta.com").user_agent_product("a\nb").build(),
         Err(Error::InvalidUserAgent)
     ));
     assert!(matches!(
-        ClientBuilder::new("acme.okta.com")
-            .proxy("http://[bad")
-            .build(),
+        ClientBuilder::new("acme.okta.com").proxy("http://[bad").build(),
         Err(Error::InvalidProxy)
     ));
     assert!(matches!(
-        ClientBuilder::new("acme.okta.com")
-            .add_root_certificates_pem(b"not pem")
-            .build(),
+        ClientBuilder::new("acme.okta.com").add_root_certificates_pem(b"not pem").build(),
         Err(Error::InvalidCertificate { .. })
     ));
     // The header it makes is checked on the wire, in tests/publish_accepted.rs.
     assert!(
-        ClientBuilder::new("acme.okta.com")
-            .user_agent_product("risk-engine/2.3")
-            .build()
-            .is_ok()
+        ClientBuilder::new("acme.okta.com").user_agent_product("risk-engine/2.3").build().is_ok()
     );
 }
 
@@ -959,19 +690,10 @@ fn thread_safety() {
 
 #[test]
 fn http_dates() {
-    assert_eq!(
-        parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
-        Some(784111777)
-    );
+    assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784111777));
     assert_eq!(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
-    assert_eq!(
-        parse_http_date("Sun, 30 Nov 2025 00:00:00 GMT"),
-        Some(1764460800)
-    );
-    assert_eq!(
-        parse_http_date("Tue, 29 Feb 2028 12:00:00 GMT"),
-        Some(1835438400)
-    );
+    assert_eq!(parse_http_date("Sun, 30 Nov 2025 00:00:00 GMT"), Some(1764460800));
+    assert_eq!(parse_http_date("Tue, 29 Feb 2028 12:00:00 GMT"), Some(1835438400));
     for bad in [
         "",
         "Sunday, 06-Nov-94 08:49:37 GMT",
@@ -995,31 +717,14 @@ fn server_waits_use_the_servers_clock() {
         Some(Duration::from_secs(6))
     );
     // No Date: the local clock.
-    assert_eq!(
-        server_wait(Some(1000), None, None, 998),
-        Some(Duration::from_secs(3))
-    );
+    assert_eq!(server_wait(Some(1000), None, None, 998), Some(Duration::from_secs(3)));
     // A reset in the past still waits the extra second.
-    assert_eq!(
-        server_wait(Some(10), None, None, 20),
-        Some(Duration::from_secs(1))
-    );
+    assert_eq!(server_wait(Some(10), None, None, 20), Some(Duration::from_secs(1)));
     // The reset header wins over Retry-After.
+    assert_eq!(server_wait(Some(1000), Some("50"), None, 1000), Some(Duration::from_secs(1)));
+    assert_eq!(server_wait(None, Some("7"), None, 0), Some(Duration::from_secs(7)));
     assert_eq!(
-        server_wait(Some(1000), Some("50"), None, 1000),
-        Some(Duration::from_secs(1))
-    );
-    assert_eq!(
-        server_wait(None, Some("7"), None, 0),
-        Some(Duration::from_secs(7))
-    );
-    assert_eq!(
-        server_wait(
-            None,
-            Some("Sun, 30 Nov 2025 00:00:09 GMT"),
-            Some(date),
-            far_local
-        ),
+        server_wait(None, Some("Sun, 30 Nov 2025 00:00:09 GMT"), Some(date), far_local),
         Some(Duration::from_secs(9))
     );
     assert_eq!(server_wait(None, Some("soon"), None, 0), None);
@@ -1042,14 +747,9 @@ fn retry_delays() {
     let mut limited = info(429, None);
     limited.0.retry_after = Some(Duration::from_secs(3600));
     let limited = Error::RateLimited(limited);
+    assert_eq!(RetryPolicy::new().delay(&limited, 1), Duration::from_secs(30));
     assert_eq!(
-        RetryPolicy::new().delay(&limited, 1),
-        Duration::from_secs(30)
-    );
-    assert_eq!(
-        RetryPolicy::new()
-            .max_server_wait(Duration::from_secs(2))
-            .delay(&limited, 1),
+        RetryPolicy::new().max_server_wait(Duration::from_secs(2)).delay(&limited, 1),
         Duration::from_secs(2)
     );
     let huge = RetryPolicy::new().backoff(Duration::MAX, Duration::MAX);

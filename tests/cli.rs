@@ -15,14 +15,8 @@ const BIN: &str = env!("CARGO_BIN_EXE_okta-ssf");
 fn okta_ssf(args: &[&str]) -> Command {
     let mut command = Command::new(BIN);
     command.args(args).env_remove("OKTA_CLIENT_ORGURL");
-    for var in [
-        "ALL_PROXY",
-        "HTTPS_PROXY",
-        "HTTP_PROXY",
-        "all_proxy",
-        "https_proxy",
-        "http_proxy",
-    ] {
+    for var in ["ALL_PROXY", "HTTPS_PROXY", "HTTP_PROXY", "all_proxy", "https_proxy", "http_proxy"]
+    {
         command.env_remove(var);
     }
     command
@@ -35,12 +29,7 @@ fn run_with_stdin(mut command: Command, stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("write stdin");
+    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
     child.wait_with_output().expect("wait")
 }
 
@@ -98,9 +87,7 @@ fn mixed_receiver(server: &MockServer) -> (httpmock::Mock<'_>, httpmock::Mock<'_
         then.status(202).header("X-Okta-Request-Id", "req-ok");
     });
     let rejected = server.mock(|when, then| {
-        when.method(POST)
-            .path(EVENTS_PATH)
-            .body(token("device-risk-change-es256.jwt"));
+        when.method(POST).path(EVENTS_PATH).body(token("device-risk-change-es256.jwt"));
         then.status(400)
             .header("X-Okta-Request-Id", "req-bad")
             .json_body(json!({"err": "invalid_key", "description": "kid unknown"}));
@@ -122,12 +109,7 @@ fn publish_a_mixed_file() {
     let server = MockServer::start();
     let (accepted, rejected) = mixed_receiver(&server);
     let file = mixed_file();
-    let output = run(okta_ssf(&[
-        "publish",
-        "--domain",
-        &server.base_url(),
-        file.path(),
-    ]));
+    let output = run(okta_ssf(&["publish", "--domain", &server.base_url(), file.path()]));
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     assert_eq!(
         stdout(&output),
@@ -150,18 +132,10 @@ fn publish_json_lines() {
     let server = MockServer::start();
     let (_accepted, _rejected) = mixed_receiver(&server);
     let file = mixed_file();
-    let output = run(okta_ssf(&[
-        "publish",
-        "--json",
-        "--domain",
-        &server.base_url(),
-        file.path(),
-    ]));
+    let output = run(okta_ssf(&["publish", "--json", "--domain", &server.base_url(), file.path()]));
     assert_eq!(output.status.code(), Some(1));
-    let lines: Vec<Value> = stdout(&output)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("JSON line"))
-        .collect();
+    let lines: Vec<Value> =
+        stdout(&output).lines().map(|l| serde_json::from_str(l).expect("JSON line")).collect();
     let source = |n: usize| format!("{}:{n}", file.path());
     assert_eq!(
         lines,
@@ -178,17 +152,13 @@ fn publish_json_lines() {
 fn publish_from_stdin_with_the_domain_from_the_environment() {
     let server = MockServer::start();
     let mock = server.mock(|when, then| {
-        when.method(POST)
-            .path(EVENTS_PATH)
-            .body(token("session-revoked-es256-c-jose.jwt"));
+        when.method(POST).path(EVENTS_PATH).body(token("session-revoked-es256-c-jose.jwt"));
         then.status(202);
     });
     let mut command = okta_ssf(&["publish", "-"]);
     command.env("OKTA_CLIENT_ORGURL", server.base_url());
-    let output = run_with_stdin(
-        command,
-        &format!("{}\n", token("session-revoked-es256-c-jose.jwt")),
-    );
+    let output =
+        run_with_stdin(command, &format!("{}\n", token("session-revoked-es256-c-jose.jwt")));
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(stdout(&output), "accepted vector-jti-6\n");
     assert!(stderr(&output).starts_with("1 accepted, 0 rejected, 0 failed, 0 invalid in "));
@@ -208,9 +178,7 @@ fn publish_failures_are_reported_per_token() {
         "0",
         "--domain",
         &server.base_url(),
-        &data("valid/session-revoked-rs256.jwt")
-            .display()
-            .to_string(),
+        &data("valid/session-revoked-rs256.jwt").display().to_string(),
     ]));
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(
@@ -235,18 +203,10 @@ fn dry_run_sends_nothing() {
             token("device-risk-change-es256.jwt")
         ),
     );
-    let output = run(okta_ssf(&[
-        "publish",
-        "--dry-run",
-        "--domain",
-        &server.base_url(),
-        good.path(),
-    ]));
+    let output =
+        run(okta_ssf(&["publish", "--dry-run", "--domain", &server.base_url(), good.path()]));
     assert_eq!(output.status.code(), Some(0));
-    assert_eq!(
-        stdout(&output),
-        "passed vector-jti-1\npassed vector-jti-2\n"
-    );
+    assert_eq!(stdout(&output), "passed vector-jti-1\npassed vector-jti-2\n");
     assert!(stderr(&output).starts_with("2 passed, 0 invalid (dry run, nothing sent) in "));
     // Without a domain too, and an invalid token fails the run.
     let output = run(okta_ssf(&["publish", "--dry-run", mixed_file().path()]));
@@ -263,12 +223,7 @@ fn configuration_errors_exit_2_with_one_line() {
             "okta-ssf: invalid Okta domain: `acme-admin.okta.com` is the Admin Console host; use `acme.okta.com` instead\n",
         ),
         (
-            vec![
-                "publish",
-                "--domain",
-                "acme.okta.com",
-                "/nonexistent/tokens.jwt",
-            ],
+            vec!["publish", "--domain", "acme.okta.com", "/nonexistent/tokens.jwt"],
             "okta-ssf: cannot read /nonexistent/tokens.jwt: No such file or directory (os error 2)\n",
         ),
         (
@@ -313,11 +268,7 @@ fn configuration_errors_exit_2_with_one_line() {
         file.path(),
     ]));
     assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("cannot be used with"),
-        "{}",
-        stderr(&output)
-    );
+    assert!(stderr(&output).contains("cannot be used with"), "{}", stderr(&output));
 }
 
 #[test]
@@ -330,10 +281,7 @@ fn help_and_version() {
     let publish_help = stdout(&run(okta_ssf(&["publish", "--help"])));
     assert!(publish_help.contains("Exit status:") && publish_help.contains("OKTA_CLIENT_ORGURL"));
     let output = run(okta_ssf(&["--version"]));
-    assert_eq!(
-        stdout(&output),
-        format!("okta-ssf {}\n", env!("CARGO_PKG_VERSION"))
-    );
+    assert_eq!(stdout(&output), format!("okta-ssf {}\n", env!("CARGO_PKG_VERSION")));
 }
 
 fn sign_args<'a>(key: &'a str, kid: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
@@ -383,10 +331,7 @@ fn sign_then_publish_through_a_pipe() {
         when.method(POST).path(EVENTS_PATH).body(token.trim_end());
         then.status(202);
     });
-    let published = run_with_stdin(
-        okta_ssf(&["publish", "--domain", &server.base_url()]),
-        &token,
-    );
+    let published = run_with_stdin(okta_ssf(&["publish", "--domain", &server.base_url()]), &token);
     assert_eq!(published.status.code(), Some(0), "{}", stderr(&published));
     assert_eq!(stdout(&published), "accepted pipe-1\n");
     mock.assert();
@@ -465,19 +410,10 @@ fn sign_every_event_type_from_options() {
     ];
     for (extra, event_type) in cases.iter().zip(okta_ssf::lint::EventType::ALL) {
         let output = run(okta_ssf(&sign_args(&key, "vector-ec-1", extra)));
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{extra:?}: {}",
-            stderr(&output)
-        );
+        assert_eq!(output.status.code(), Some(0), "{extra:?}: {}", stderr(&output));
         let token = okta_ssf::check_token(&stdout(&output)).expect("valid");
         assert_eq!(token.event_types().collect::<Vec<_>>(), [event_type.uri()]);
-        assert_eq!(
-            token.okta_warnings(Some("https://example.okta.com")),
-            [],
-            "{extra:?}"
-        );
+        assert_eq!(token.okta_warnings(Some("https://example.okta.com")), [], "{extra:?}");
     }
 }
 
@@ -561,30 +497,22 @@ fn jwks_prints_the_public_keys() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let printed: Value = serde_json::from_str(&stdout(&output)).expect("JSON");
     let vectors: Value = serde_json::from_str(&read_data("jwks.json")).expect("jwks.json");
-    for (i, members) in [
-        (0, &["n", "e", "kid", "alg"][..]),
-        (1, &["x", "y", "crv", "kid", "alg"][..]),
-    ] {
+    for (i, members) in
+        [(0, &["n", "e", "kid", "alg"][..]), (1, &["x", "y", "crv", "kid", "alg"][..])]
+    {
         for m in members {
             assert_eq!(printed["keys"][i][m], vectors["keys"][i][m], "{m}");
         }
     }
-    let output = run(okta_ssf(&[
-        "jwks", "--key", &rsa, "--kid", "a", "--kid", "b",
-    ]));
+    let output = run(okta_ssf(&["jwks", "--key", &rsa, "--kid", "a", "--kid", "b"]));
     assert_eq!(output.status.code(), Some(2));
-    assert_eq!(
-        stderr(&output),
-        "okta-ssf: give --key and --kid in pairs (1 keys, 2 kids)\n"
-    );
+    assert_eq!(stderr(&output), "okta-ssf: give --key and --kid in pairs (1 keys, 2 kids)\n");
 }
 
 #[test]
 fn inspect_prints_claims_verdict_and_every_warning() {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("now")
-        .as_secs();
+    let now =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("now").as_secs();
     let claims = json!({
         "iss": "https://t.example", "aud": "https://acme-admin.okta.com/", "iat": now + 7200, "jti": "j-lint",
         "sub": "s", "exp": now + 9000,
@@ -596,28 +524,12 @@ fn inspect_prints_claims_verdict_and_every_warning() {
             "https://example.com/custom": {}
         }
     });
-    let file = TempFile::new(
-        "lint.jwt",
-        &format!("{}\n", token_with_claims(&claims.to_string())),
-    );
-    let output = run(okta_ssf(&[
-        "inspect",
-        "--domain",
-        "acme.okta.com",
-        file.path(),
-    ]));
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "warnings alone do not fail: {}",
-        stderr(&output)
-    );
+    let file = TempFile::new("lint.jwt", &format!("{}\n", token_with_claims(&claims.to_string())));
+    let output = run(okta_ssf(&["inspect", "--domain", "acme.okta.com", file.path()]));
+    assert_eq!(output.status.code(), Some(0), "warnings alone do not fail: {}", stderr(&output));
     let text = stdout(&output);
     assert!(
-        text.starts_with(&format!(
-            "== {}:1\nheader: {{\n  \"alg\": \"RS256\"",
-            file.path()
-        )),
+        text.starts_with(&format!("== {}:1\nheader: {{\n  \"alg\": \"RS256\"", file.path())),
         "{text}"
     );
     assert!(text.contains("\"jti\": \"j-lint\""), "{text}");
@@ -636,10 +548,7 @@ fn inspect_prints_claims_verdict_and_every_warning() {
         "warning: `iat` is in the future",
         "warning: `aud` names the `-admin` host; use `https://acme.okta.com`",
     ];
-    let tail: Vec<&str> = text
-        .lines()
-        .skip_while(|l| !l.starts_with("check:"))
-        .collect();
+    let tail: Vec<&str> = text.lines().skip_while(|l| !l.starts_with("check:")).collect();
     assert_eq!(tail, expected);
 }
 
@@ -663,23 +572,12 @@ fn inspect_refused_tokens_exit_1() {
 #[test]
 fn demo_runs_end_to_end() {
     let output = run(okta_ssf(&["demo"]));
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}\n{}",
-        stdout(&output),
-        stderr(&output)
-    );
+    assert_eq!(output.status.code(), Some(0), "{}\n{}", stdout(&output), stderr(&output));
     let text = stdout(&output);
-    let outcomes: Vec<&str> = text
-        .lines()
-        .filter(|l| !l.starts_with("receiver: ") && !l.starts_with("== "))
-        .collect();
+    let outcomes: Vec<&str> =
+        text.lines().filter(|l| !l.starts_with("receiver: ") && !l.starts_with("== ")).collect();
     assert_eq!(outcomes.len(), 8, "{text}");
-    assert!(
-        outcomes[..6].iter().all(|l| l.starts_with("accepted ")),
-        "{text}"
-    );
+    assert!(outcomes[..6].iter().all(|l| l.starts_with("accepted ")), "{text}");
     assert!(
         outcomes[6].starts_with("rejected ")
             && outcomes[6].ends_with(" invalid_audience: Invalid audience"),
@@ -695,10 +593,7 @@ fn demo_runs_end_to_end() {
         .map(|l| serde_json::from_str(l).expect("log line"))
         .collect();
     let labels: Vec<&str> = text.lines().filter(|l| l.starts_with("== ")).collect();
-    assert_eq!(
-        labels[0],
-        "== session-revoked, signed with demo-key: expect accepted"
-    );
+    assert_eq!(labels[0], "== session-revoked, signed with demo-key: expect accepted");
     assert_eq!(
         labels[7],
         "== session-revoked signed by another key with the same kid: expect rejected authentication_failed"
@@ -745,30 +640,19 @@ fn serve_answers_a_transmitter_and_stops_on_ctrl_c() {
         "publish",
         "--domain",
         &origin,
-        &data("valid/session-revoked-rs256.jwt")
-            .display()
-            .to_string(),
+        &data("valid/session-revoked-rs256.jwt").display().to_string(),
     ]));
-    assert_eq!(
-        stdout(&published),
-        "accepted vector-jti-1\n",
-        "{}",
-        stderr(&published)
-    );
+    assert_eq!(stdout(&published), "accepted vector-jti-1\n", "{}", stderr(&published));
     let second = run(okta_ssf(&[
         "publish",
         "--domain",
         &origin,
-        &data("valid/session-revoked-es256-c-jose.jwt")
-            .display()
-            .to_string(),
+        &data("valid/session-revoked-es256-c-jose.jwt").display().to_string(),
     ]));
     assert_eq!(stdout(&second), "accepted vector-jti-6\n");
 
-    let interrupted = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .expect("kill");
+    let interrupted =
+        Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
     assert!(interrupted.success());
     let status = child.wait().expect("wait");
     assert_eq!(status.code(), Some(0), "stops cleanly on Ctrl-C");
@@ -790,30 +674,15 @@ fn serve_answers_a_transmitter_and_stops_on_ctrl_c() {
 
 #[test]
 fn serve_configuration_errors_exit_2() {
-    let output = run(okta_ssf(&[
-        "serve",
-        "--jwks",
-        "/nonexistent/jwks.json",
-        "--iss",
-        "i",
-        "--aud",
-        "a",
-    ]));
+    let output =
+        run(okta_ssf(&["serve", "--jwks", "/nonexistent/jwks.json", "--iss", "i", "--aud", "a"]));
     assert_eq!(output.status.code(), Some(2));
     assert_eq!(
         stderr(&output),
         "okta-ssf: cannot read /nonexistent/jwks.json: No such file or directory (os error 2)\n"
     );
     let jwks = TempFile::new("empty-jwks.json", r#"{"keys": []}"#);
-    let output = run(okta_ssf(&[
-        "serve",
-        "--jwks",
-        jwks.path(),
-        "--iss",
-        "i",
-        "--aud",
-        "a",
-    ]));
+    let output = run(okta_ssf(&["serve", "--jwks", jwks.path(), "--iss", "i", "--aud", "a"]));
     assert_eq!(output.status.code(), Some(2));
     assert!(
         stderr(&output)

@@ -24,27 +24,14 @@ fn same_body_count(server: &ScriptedServer) -> usize {
     let token = vector_token();
     let requests = server.requests();
     for r in &requests {
-        assert_eq!(
-            r.body,
-            token.trim_end().as_bytes(),
-            "a request carried other bytes"
-        );
-        assert!(
-            r.head
-                .starts_with("POST /security/api/v1/security-events HTTP/1.1"),
-            "{}",
-            r.head
-        );
+        assert_eq!(r.body, token.trim_end().as_bytes(), "a request carried other bytes");
+        assert!(r.head.starts_with("POST /security/api/v1/security-events HTTP/1.1"), "{}", r.head);
     }
     requests.len()
 }
 
 fn assert_within(start: Instant, bound: Duration) {
-    assert!(
-        start.elapsed() < bound,
-        "took {:?}, over {bound:?}",
-        start.elapsed()
-    );
+    assert!(start.elapsed() < bound, "took {:?}, over {bound:?}", start.elapsed());
 }
 
 #[test]
@@ -59,15 +46,10 @@ fn connection_refused_is_retried_then_reported() {
         .build()
         .expect("client");
     let start = Instant::now();
-    let err = client
-        .publish(&vector_token())
-        .expect_err("nothing listens");
+    let err = client.publish(&vector_token()).expect_err("nothing listens");
     assert_within(start, Duration::from_secs(5));
     assert!(matches!(err, Error::Connect { attempts: 3, .. }), "{err:?}");
-    assert_eq!(
-        err.to_string(),
-        "could not connect to the receiver after 3 attempts"
-    );
+    assert_eq!(err.to_string(), "could not connect to the receiver after 3 attempts");
 }
 
 #[test]
@@ -75,9 +57,8 @@ fn a_server_that_never_answers_times_out() {
     let server = ScriptedServer::start(vec![Action::Silent]);
     let start = Instant::now();
     // A 1.2 s request timeout gives the wait for the answer a quarter: 300 ms.
-    let err = client(&server, Duration::from_millis(1200))
-        .publish(&vector_token())
-        .expect_err("timeout");
+    let err =
+        client(&server, Duration::from_millis(1200)).publish(&vector_token()).expect_err("timeout");
     assert_within(start, Duration::from_secs(5));
     assert!(
         start.elapsed() >= Duration::from_millis(900),
@@ -107,9 +88,7 @@ fn the_deadline_bounds_the_whole_call() {
 fn a_server_that_closes_before_answering() {
     let server = ScriptedServer::start(vec![Action::Close]);
     let start = Instant::now();
-    let err = client(&server, Duration::from_secs(5))
-        .publish(&vector_token())
-        .expect_err("closed");
+    let err = client(&server, Duration::from_secs(5)).publish(&vector_token()).expect_err("closed");
     assert_within(start, Duration::from_secs(5));
     assert!(err.is_retryable(), "{err:?}");
     assert_eq!(err.attempts(), 3, "{err:?}");
@@ -120,14 +99,9 @@ fn a_server_that_closes_before_answering() {
 fn a_reset_in_the_middle_of_the_headers() {
     let server = ScriptedServer::start(vec![Action::ResetInHeaders]);
     let start = Instant::now();
-    let err = client(&server, Duration::from_secs(5))
-        .publish(&vector_token())
-        .expect_err("reset");
+    let err = client(&server, Duration::from_secs(5)).publish(&vector_token()).expect_err("reset");
     assert_within(start, Duration::from_secs(5));
-    assert!(
-        matches!(err, Error::Transport { attempts: 3, .. }),
-        "{err:?}"
-    );
+    assert!(matches!(err, Error::Transport { attempts: 3, .. }), "{err:?}");
     assert_eq!(same_body_count(&server), 3);
 }
 
@@ -138,10 +112,7 @@ fn assert_accepted_on_the_retry_after(first: Action) {
     let delivery = client(&server, Duration::from_secs(5))
         .publish_detailed(&vector_token())
         .expect("accepted");
-    assert_eq!(
-        (delivery.status(), delivery.attempts()),
-        (&Status::Accepted, 2)
-    );
+    assert_eq!((delivery.status(), delivery.attempts()), (&Status::Accepted, 2));
     assert_eq!(same_body_count(&server), 2);
 }
 
@@ -152,12 +123,10 @@ fn a_reset_then_an_answer_is_accepted() {
 
 #[test]
 fn a_malformed_status_line_is_not_retried() {
-    let server = ScriptedServer::start(vec![Action::Answer(
-        b"HTTP/1.1 two-oh-two\r\n\r\n".to_vec(),
-    )]);
-    let err = client(&server, Duration::from_secs(5))
-        .publish(&vector_token())
-        .expect_err("malformed");
+    let server =
+        ScriptedServer::start(vec![Action::Answer(b"HTTP/1.1 two-oh-two\r\n\r\n".to_vec())]);
+    let err =
+        client(&server, Duration::from_secs(5)).publish(&vector_token()).expect_err("malformed");
     assert!(matches!(err, Error::InvalidResponse { .. }), "{err:?}");
     assert_eq!(err.to_string(), "receiver's answer is not valid HTTP");
     assert_eq!(same_body_count(&server), 1);
@@ -168,11 +137,7 @@ fn a_body_trickling_past_the_timeout() {
     let head =
         b"HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: 64\r\n\r\n"
             .to_vec();
-    let trickle = Action::Trickle {
-        head,
-        body: vec![b' '; 64],
-        delay: Duration::from_millis(50),
-    };
+    let trickle = Action::Trickle { head, body: vec![b' '; 64], delay: Duration::from_millis(50) };
     let server = ScriptedServer::start(vec![trickle]);
     let client = ClientBuilder::new(&server.origin())
         .timeout(Duration::from_millis(400))
@@ -191,9 +156,8 @@ fn a_multi_megabyte_answer_is_refused_unread() {
     let big = "x".repeat(8 * 1024 * 1024);
     // Declared length over the bound: not read at all.
     let server = ScriptedServer::start(vec![answer("400 Bad Request", &[], &big)]);
-    let err = client(&server, Duration::from_secs(5))
-        .publish(&vector_token())
-        .expect_err("too large");
+    let err =
+        client(&server, Duration::from_secs(5)).publish(&vector_token()).expect_err("too large");
     assert!(matches!(err, Error::ResponseTooLarge { .. }), "{err:?}");
     assert_eq!(same_body_count(&server), 1);
 
@@ -201,17 +165,10 @@ fn a_multi_megabyte_answer_is_refused_unread() {
     let mut raw = b"HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n".to_vec();
     raw.extend_from_slice(big.as_bytes());
     let server = ScriptedServer::start(vec![Action::Answer(raw), Action::Close]);
-    let err = client(&server, Duration::from_secs(5))
-        .publish(&vector_token())
-        .expect_err("too large");
+    let err =
+        client(&server, Duration::from_secs(5)).publish(&vector_token()).expect_err("too large");
     assert!(
-        matches!(
-            err,
-            Error::ResponseTooLarge {
-                limit: okta_ssf::MAX_RESPONSE_BYTES,
-                ..
-            }
-        ),
+        matches!(err, Error::ResponseTooLarge { limit: okta_ssf::MAX_RESPONSE_BYTES, .. }),
         "{err:?}"
     );
     assert_eq!(same_body_count(&server), 1);
@@ -225,26 +182,14 @@ fn a_503_then_202_is_accepted_after_one_retry() {
 #[test]
 fn three_500s_give_up_with_the_last_status() {
     let server = ScriptedServer::start(vec![
-        answer(
-            "500 Internal Server Error",
-            &[("X-Okta-Request-Id", "r1")],
-            "",
-        ),
+        answer("500 Internal Server Error", &[("X-Okta-Request-Id", "r1")], ""),
         answer("502 Bad Gateway", &[("X-Okta-Request-Id", "r2")], ""),
-        answer(
-            "500 Internal Server Error",
-            &[("X-Okta-Request-Id", "r3")],
-            "still down",
-        ),
+        answer("500 Internal Server Error", &[("X-Okta-Request-Id", "r3")], "still down"),
     ]);
-    let err = client(&server, Duration::from_secs(5))
-        .publish(&vector_token())
-        .expect_err("gives up");
+    let err =
+        client(&server, Duration::from_secs(5)).publish(&vector_token()).expect_err("gives up");
     assert!(matches!(err, Error::Server(_)), "{err:?}");
-    assert_eq!(
-        (err.http_status(), err.request_id(), err.attempts()),
-        (Some(500), Some("r3"), 3)
-    );
+    assert_eq!((err.http_status(), err.request_id(), err.attempts()), (Some(500), Some("r3"), 3));
     assert_eq!(
         err.to_string(),
         "receiver failed with HTTP 500 (server says: still down); retrying later may help"
@@ -259,9 +204,8 @@ fn a_400_is_sent_exactly_once() {
         &[("content-type", "application/json")],
         r#"{"err":"invalid_key","description":"kid not found"}"#,
     )]);
-    let delivery = client(&server, Duration::from_secs(5))
-        .publish_detailed(&vector_token())
-        .expect("verdict");
+    let delivery =
+        client(&server, Duration::from_secs(5)).publish_detailed(&vector_token()).expect("verdict");
     assert!(
         matches!(delivery.status(), Status::Rejected(r) if r.code() == &okta_ssf::ErrorCode::InvalidKey)
     );
@@ -271,19 +215,11 @@ fn a_400_is_sent_exactly_once() {
 
 #[test]
 fn other_statuses_are_sent_exactly_once() {
-    for status in [
-        "401 Unauthorized",
-        "403 Forbidden",
-        "404 Not Found",
-        "501 Not Implemented",
-    ] {
-        let server = ScriptedServer::start(vec![
-            answer(status, &[], ""),
-            answer("202 Accepted", &[], ""),
-        ]);
-        let err = client(&server, Duration::from_secs(5))
-            .publish(&vector_token())
-            .expect_err(status);
+    for status in ["401 Unauthorized", "403 Forbidden", "404 Not Found", "501 Not Implemented"] {
+        let server =
+            ScriptedServer::start(vec![answer(status, &[], ""), answer("202 Accepted", &[], "")]);
+        let err =
+            client(&server, Duration::from_secs(5)).publish(&vector_token()).expect_err(status);
         assert_eq!(err.attempts(), 1, "{status}");
         assert_eq!(same_body_count(&server), 1, "{status}");
     }
@@ -291,10 +227,7 @@ fn other_statuses_are_sent_exactly_once() {
 
 fn http_date(at: std::time::SystemTime) -> String {
     // Formats an IMF-fixdate for the test server's `Date` header.
-    let secs = at
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("after 1970")
-        .as_secs();
+    let secs = at.duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_secs();
     let days = secs / 86_400;
     let (h, m, s) = (secs % 86_400 / 3600, secs % 3600 / 60, secs % 60);
     let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][(days % 7) as usize];
@@ -308,9 +241,8 @@ fn http_date(at: std::time::SystemTime) -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + u64::from(month <= 2);
-    let name = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ][(month - 1) as usize];
+    let name = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        [(month - 1) as usize];
     format!("{weekday}, {day:02} {name} {year} {h:02}:{m:02}:{s:02} GMT")
 }
 
@@ -318,20 +250,14 @@ fn http_date(at: std::time::SystemTime) -> String {
 fn a_429_waits_for_the_rate_limit_reset_by_the_servers_clock() {
     // The server's clock runs an hour behind ours: only its Date makes the wait right.
     let server_now = std::time::SystemTime::now() - Duration::from_secs(3600);
-    let server_secs = server_now
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("after 1970")
-        .as_secs();
+    let server_secs =
+        server_now.duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_secs();
     let reset = (server_secs + 1).to_string();
     let date = http_date(server_now);
     let server = ScriptedServer::start(vec![
         answer(
             "429 Too Many Requests",
-            &[
-                ("X-Rate-Limit-Reset", &reset),
-                ("Date", &date),
-                ("X-Okta-Request-Id", "first"),
-            ],
+            &[("X-Rate-Limit-Reset", &reset), ("Date", &date), ("X-Okta-Request-Id", "first")],
             "",
         ),
         answer("202 Accepted", &[], ""),
@@ -346,10 +272,7 @@ fn a_429_waits_for_the_rate_limit_reset_by_the_servers_clock() {
         waited >= Duration::from_millis(1900) && waited < Duration::from_secs(4),
         "waited {waited:?}"
     );
-    assert_eq!(
-        (delivery.status(), delivery.attempts()),
-        (&Status::Accepted, 2)
-    );
+    assert_eq!((delivery.status(), delivery.attempts()), (&Status::Accepted, 2));
     assert_eq!(same_body_count(&server), 2);
 }
 
@@ -361,11 +284,7 @@ fn a_429_with_a_reset_an_hour_ahead_never_waits_an_hour() {
         .as_secs()
         + 3600)
         .to_string();
-    let limited = answer(
-        "429 Too Many Requests",
-        &[("X-Rate-Limit-Reset", &in_an_hour)],
-        "",
-    );
+    let limited = answer("429 Too Many Requests", &[("X-Rate-Limit-Reset", &in_an_hour)], "");
 
     // The default cap (30 s) is past this call's deadline: it stops at once.
     let server = ScriptedServer::start(vec![limited.clone()]);
@@ -374,15 +293,11 @@ fn a_429_with_a_reset_an_hour_ahead_never_waits_an_hour() {
         .build()
         .expect("client");
     let start = Instant::now();
-    let err = client_with_deadline
-        .publish(&vector_token())
-        .expect_err("rate limited");
+    let err = client_with_deadline.publish(&vector_token()).expect_err("rate limited");
     assert_within(start, Duration::from_secs(2));
     assert!(matches!(err, Error::RateLimited(_)), "{err:?}");
     assert_eq!(
-        err.response()
-            .and_then(|r| r.retry_after())
-            .map(|d| d.as_secs() >= 3600),
+        err.response().and_then(|r| r.retry_after()).map(|d| d.as_secs() >= 3600),
         Some(true)
     );
     assert_eq!(same_body_count(&server), 1);
@@ -395,11 +310,7 @@ fn a_429_with_a_reset_an_hour_ahead_never_waits_an_hour() {
         .expect("client");
     let start = Instant::now();
     let err = capped.publish(&vector_token()).expect_err("rate limited");
-    assert!(
-        start.elapsed() >= Duration::from_millis(600),
-        "{:?}",
-        start.elapsed()
-    );
+    assert!(start.elapsed() >= Duration::from_millis(600), "{:?}", start.elapsed());
     assert_within(start, Duration::from_secs(3));
     assert_eq!(err.attempts(), 3);
     assert_eq!(same_body_count(&server), 3);
@@ -442,46 +353,21 @@ fn a_429_without_headers_backs_off_like_a_5xx() {
 #[test]
 fn retries_carry_okta_retry_headers() {
     let server = ScriptedServer::start(vec![
-        answer(
-            "503 Service Unavailable",
-            &[("X-Okta-Request-Id", "req-first")],
-            "",
-        ),
-        answer(
-            "503 Service Unavailable",
-            &[("X-Okta-Request-Id", "req-second")],
-            "",
-        ),
+        answer("503 Service Unavailable", &[("X-Okta-Request-Id", "req-first")], ""),
+        answer("503 Service Unavailable", &[("X-Okta-Request-Id", "req-second")], ""),
         answer("202 Accepted", &[], ""),
     ]);
-    client(&server, Duration::from_secs(5))
-        .publish(&vector_token())
-        .expect("accepted");
+    client(&server, Duration::from_secs(5)).publish(&vector_token()).expect("accepted");
     let requests = server.requests();
     assert_eq!(requests.len(), 3);
     assert_eq!(
-        (
-            requests[0].header("X-Okta-Retry-Count"),
-            requests[0].header("X-Okta-Retry-For")
-        ),
+        (requests[0].header("X-Okta-Retry-Count"), requests[0].header("X-Okta-Retry-For")),
         (None, None)
     );
-    assert_eq!(
-        requests[1].header("X-Okta-Retry-Count").as_deref(),
-        Some("1")
-    );
-    assert_eq!(
-        requests[1].header("X-Okta-Retry-For").as_deref(),
-        Some("req-first")
-    );
-    assert_eq!(
-        requests[2].header("X-Okta-Retry-Count").as_deref(),
-        Some("2")
-    );
-    assert_eq!(
-        requests[2].header("X-Okta-Retry-For").as_deref(),
-        Some("req-first")
-    );
+    assert_eq!(requests[1].header("X-Okta-Retry-Count").as_deref(), Some("1"));
+    assert_eq!(requests[1].header("X-Okta-Retry-For").as_deref(), Some("req-first"));
+    assert_eq!(requests[2].header("X-Okta-Retry-Count").as_deref(), Some("2"));
+    assert_eq!(requests[2].header("X-Okta-Retry-For").as_deref(), Some("req-first"));
     assert_eq!(same_body_count(&server), 3);
 }
 
@@ -491,10 +377,8 @@ fn retries_off_means_one_request() {
         answer("503 Service Unavailable", &[], ""),
         answer("202 Accepted", &[], ""),
     ]);
-    let client = ClientBuilder::new(&server.origin())
-        .retry(RetryPolicy::never())
-        .build()
-        .expect("client");
+    let client =
+        ClientBuilder::new(&server.origin()).retry(RetryPolicy::never()).build().expect("client");
     let err = client.publish(&vector_token()).expect_err("one 503");
     assert_eq!((err.http_status(), err.attempts()), (Some(503), 1));
     assert_eq!(same_body_count(&server), 1);
@@ -507,13 +391,9 @@ fn attempts_count_the_requests_whatever_the_last_failure() {
         Action::Close,
         Action::Answer(b"HTTP/1.1 nope\r\n\r\n".to_vec()),
     ]);
-    let err = client(&server, Duration::from_secs(5))
-        .publish(&vector_token())
-        .expect_err("not HTTP");
-    assert!(
-        matches!(err, Error::InvalidResponse { attempts: 2, .. }),
-        "{err:?}"
-    );
+    let err =
+        client(&server, Duration::from_secs(5)).publish(&vector_token()).expect_err("not HTTP");
+    assert!(matches!(err, Error::InvalidResponse { attempts: 2, .. }), "{err:?}");
     assert_eq!(err.attempts(), 2);
     assert_eq!(same_body_count(&server), 2);
 }
@@ -527,16 +407,11 @@ fn the_longest_durations_never_overflow() {
         .timeout(Duration::MAX)
         .deadline(Duration::MAX)
         .retry(
-            RetryPolicy::new()
-                .backoff(Duration::MAX, Duration::MAX)
-                .max_server_wait(Duration::MAX),
+            RetryPolicy::new().backoff(Duration::MAX, Duration::MAX).max_server_wait(Duration::MAX),
         )
         .build()
         .expect("client");
-    assert_eq!(
-        client.publish(&vector_token()).expect("accepted"),
-        Status::Accepted
-    );
+    assert_eq!(client.publish(&vector_token()).expect("accepted"), Status::Accepted);
 
     // A server asking for the longest wait there is, under the longest cap: the wait passes the
     // deadline, so the call stops at once.
@@ -575,10 +450,8 @@ fn a_chunked_body_is_read_even_when_the_head_also_says_length_0() {
         "400 Bad Request",
         r#"{"err":"invalid_audience","description":"x"}"#,
     )]);
-    let client = ClientBuilder::new(&server.origin())
-        .retry(RetryPolicy::never())
-        .build()
-        .expect("client");
+    let client =
+        ClientBuilder::new(&server.origin()).retry(RetryPolicy::never()).build().expect("client");
     for _ in 0..2 {
         match client.publish(&vector_token()).expect("an answer") {
             Status::Rejected(rejection) => {

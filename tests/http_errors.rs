@@ -11,17 +11,13 @@ fn error_for(status: u16, headers: &[(&str, &str)], body: &str) -> Error {
     let token = vector_token();
     let mock = server.mock(|when, then| {
         a_publish_of(when, token.trim_end());
-        let mut then = then
-            .status(status)
-            .header("X-Okta-Request-Id", format!("req{status}"));
+        let mut then = then.status(status).header("X-Okta-Request-Id", format!("req{status}"));
         for (name, value) in headers {
             then = then.header(*name, *value);
         }
         then.body(body);
     });
-    let err = single_try_client_for(&server)
-        .publish(&token)
-        .expect_err("an error status");
+    let err = single_try_client_for(&server).publish(&token).expect_err("an error status");
     mock.assert();
     assert_eq!(err.http_status(), Some(status));
     assert_eq!(err.request_id(), Some(format!("req{status}").as_str()));
@@ -32,11 +28,8 @@ const OKTA_404: &str = r#"{"errorCode":"E0000007","errorSummary":"Not found: Res
 
 #[test]
 fn unauthorized() {
-    let err = error_for(
-        401,
-        &[],
-        r#"{"errorCode":"E0000011","errorSummary":"Invalid token provided"}"#,
-    );
+    let err =
+        error_for(401, &[], r#"{"errorCode":"E0000011","errorSummary":"Invalid token provided"}"#);
     assert!(matches!(err, Error::Unauthorized(_)), "{err:?}");
     assert_eq!(
         err.to_string(),
@@ -106,10 +99,7 @@ fn other_statuses_are_unexpected() {
     for status in [405, 409, 413, 418] {
         let err = error_for(status, &[], "");
         assert!(matches!(err, Error::UnexpectedStatus(_)), "{err:?}");
-        assert_eq!(
-            err.to_string(),
-            format!("receiver answered unexpected HTTP status {status}")
-        );
+        assert_eq!(err.to_string(), format!("receiver answered unexpected HTTP status {status}"));
         assert!(!err.is_retryable());
     }
 }
@@ -134,11 +124,9 @@ fn a_redirect_is_never_followed() {
     redirect.assert();
     elsewhere.assert_calls(0);
     match &err {
-        Error::Redirect {
-            status: 302,
-            location: Some(location),
-            ..
-        } => assert_eq!(location, &target),
+        Error::Redirect { status: 302, location: Some(location), .. } => {
+            assert_eq!(location, &target)
+        }
         other => panic!("expected a redirect error, got {other:?}"),
     }
     assert_eq!(

@@ -16,10 +16,7 @@ impl log::Log for Capture {
     }
     fn log(&self, record: &log::Record<'_>) {
         // Every target, ureq's and rustls's included: none may carry the token.
-        self.0
-            .lock()
-            .expect("lock")
-            .push((record.level(), record.args().to_string()));
+        self.0.lock().expect("lock").push((record.level(), record.args().to_string()));
     }
     fn flush(&self) {}
 }
@@ -36,11 +33,7 @@ fn each_retry_is_logged_at_debug_without_the_token() {
         r#"{{"iss":"https://t.example","aud":"https://acme.okta.com","iat":1764460800,"jti":"{secret}","events":{{"e":{{"subject":{{"user":{{"format":"email","email":"{secret}@example.com"}}}}}}}}}}"#
     ));
     let server = ScriptedServer::start(vec![
-        answer(
-            "503 Service Unavailable",
-            &[("X-Okta-Request-Id", "req-a")],
-            "busy",
-        ),
+        answer("503 Service Unavailable", &[("X-Okta-Request-Id", "req-a")], "busy"),
         answer("500 Internal Server Error", &[], ""),
         answer("202 Accepted", &[], ""),
     ]);
@@ -51,11 +44,8 @@ fn each_retry_is_logged_at_debug_without_the_token() {
     assert_eq!(client.publish(&token).expect("accepted"), Status::Accepted);
 
     let records = CAPTURE.0.lock().expect("lock").clone();
-    let retries: Vec<&String> = records
-        .iter()
-        .filter(|(_, m)| m.contains("retrying in"))
-        .map(|(_, m)| m)
-        .collect();
+    let retries: Vec<&String> =
+        records.iter().filter(|(_, m)| m.contains("retrying in")).map(|(_, m)| m).collect();
     assert_eq!(retries.len(), 2, "{records:?}");
     assert!(
         retries[0].starts_with("okta-ssf: attempt 1 failed (receiver failed with HTTP 503"),
@@ -71,20 +61,11 @@ fn each_retry_is_logged_at_debug_without_the_token() {
         assert_eq!(*level, log::Level::Debug, "{message}");
     }
     // ureq's own debug lines were captured too, so the check below covers them.
-    assert!(
-        records.iter().any(|(_, m)| !m.starts_with("okta-ssf:")),
-        "{records:?}"
-    );
+    assert!(records.iter().any(|(_, m)| !m.starts_with("okta-ssf:")), "{records:?}");
     for (_, message) in &records {
-        assert!(
-            !message.contains(secret),
-            "a log line leaks the token: {message}"
-        );
+        assert!(!message.contains(secret), "a log line leaks the token: {message}");
         // The claims segment, where the personal data is (the header is the same in every token).
         let claims = token.split('.').nth(1).expect("claims segment");
-        assert!(
-            !message.contains(&claims[..24]),
-            "a log line leaks the claims: {message}"
-        );
+        assert!(!message.contains(&claims[..24]), "a log line leaks the claims: {message}");
     }
 }

@@ -53,10 +53,7 @@ fn unknown_event_type_and_multiple_events() {
             Warning::UnknownEventType("https://example.com/my-event".into())
         ]
     );
-    assert_eq!(
-        w[0].to_string(),
-        "the token holds 2 events; SSF puts exactly one in each SET"
-    );
+    assert_eq!(w[0].to_string(), "the token holds 2 events; SSF puts exactly one in each SET");
     assert_eq!(
         w[1].to_string(),
         "event type `https://example.com/my-event` is not one Okta accepts"
@@ -80,24 +77,15 @@ fn missing_members_and_camel_case() {
                 member: "eventTimestamp".into(),
                 expected: "event_timestamp".into()
             },
-            Warning::MissingMember {
-                event_type: "user-risk-change",
-                member: "event_timestamp"
-            },
-            Warning::MissingMember {
-                event_type: "user-risk-change",
-                member: "current_level"
-            },
+            Warning::MissingMember { event_type: "user-risk-change", member: "event_timestamp" },
+            Warning::MissingMember { event_type: "user-risk-change", member: "current_level" },
         ]
     );
     assert_eq!(
         w[0].to_string(),
         "`currentLevel` in the user-risk-change event is camelCase; Okta expects `current_level`"
     );
-    assert_eq!(
-        w[2].to_string(),
-        "`event_timestamp` is missing from the user-risk-change event"
-    );
+    assert_eq!(w[2].to_string(), "`event_timestamp` is missing from the user-risk-change event");
 }
 
 #[test]
@@ -145,21 +133,14 @@ fn values_outside_the_lists() {
 #[test]
 fn no_reason_and_timestamps() {
     let mut event = good_session_revoked();
-    event
-        .as_object_mut()
-        .expect("object")
-        .remove("reason_admin");
+    event.as_object_mut().expect("object").remove("reason_admin");
     event["event_timestamp"] = json!(NOW * 1000);
     let w = warnings(&claims_with(json!({SESSION_REVOKED: event.clone()})));
     assert_eq!(
         w,
         [
-            Warning::NoReason {
-                event_type: "session-revoked"
-            },
-            Warning::TimestampInMilliseconds {
-                event_type: "session-revoked"
-            }
+            Warning::NoReason { event_type: "session-revoked" },
+            Warning::TimestampInMilliseconds { event_type: "session-revoked" }
         ]
     );
     assert_eq!(
@@ -174,9 +155,7 @@ fn no_reason_and_timestamps() {
     event["reason_user"] = json!({"en": "x"});
     assert_eq!(
         warnings(&claims_with(json!({SESSION_REVOKED: event}))),
-        [Warning::TimestampNotInteger {
-            event_type: "session-revoked"
-        }]
+        [Warning::TimestampNotInteger { event_type: "session-revoked" }]
     );
     // identifier-changed needs no reason.
     let id = json!({"https://schemas.openid.net/secevent/risc/event-type/identifier-changed": {"subject": {}, "event_timestamp": NOW}});
@@ -189,51 +168,33 @@ fn audiences() {
     for (aud, warning) in [
         (
             json!("https://example.okta.com/"),
-            Some(Warning::AudienceTrailingSlash {
-                expected: expected.clone(),
-            }),
+            Some(Warning::AudienceTrailingSlash { expected: expected.clone() }),
         ),
         (
             json!("https://example-admin.okta.com"),
-            Some(Warning::AudienceAdminHost {
-                expected: expected.clone(),
-            }),
+            Some(Warning::AudienceAdminHost { expected: expected.clone() }),
         ),
         (
             json!("https://example-admin.okta.com/"),
-            Some(Warning::AudienceAdminHost {
-                expected: expected.clone(),
-            }),
+            Some(Warning::AudienceAdminHost { expected: expected.clone() }),
         ),
         (
             json!("https://other.okta.com"),
-            Some(Warning::AudienceOtherHost {
-                expected: expected.clone(),
-            }),
+            Some(Warning::AudienceOtherHost { expected: expected.clone() }),
         ),
         (json!(["https://other.example", ORG]), None),
         (json!(ORG), None),
     ] {
         let mut claims = claims_with(json!({SESSION_REVOKED: good_session_revoked()}));
         claims["aud"] = aud.clone();
-        assert_eq!(
-            warnings(&claims),
-            warning.into_iter().collect::<Vec<_>>(),
-            "{aud}"
-        );
+        assert_eq!(warnings(&claims), warning.into_iter().collect::<Vec<_>>(), "{aud}");
     }
     assert_eq!(
-        Warning::AudienceTrailingSlash {
-            expected: expected.clone()
-        }
-        .to_string(),
+        Warning::AudienceTrailingSlash { expected: expected.clone() }.to_string(),
         "`aud` has a trailing slash; use exactly `https://example.okta.com`"
     );
     assert_eq!(
-        Warning::AudienceAdminHost {
-            expected: expected.clone()
-        }
-        .to_string(),
+        Warning::AudienceAdminHost { expected: expected.clone() }.to_string(),
         "`aud` names the `-admin` host; use `https://example.okta.com`"
     );
     assert_eq!(
@@ -256,22 +217,12 @@ fn issue_time_and_forbidden_claims() {
     let w = warnings(&claims);
     assert_eq!(
         w,
-        [
-            Warning::ForbiddenClaim("sub"),
-            Warning::ForbiddenClaim("exp"),
-            Warning::IssuedInFuture
-        ]
+        [Warning::ForbiddenClaim("sub"), Warning::ForbiddenClaim("exp"), Warning::IssuedInFuture]
     );
-    assert_eq!(
-        w[0].to_string(),
-        "the claim `sub` is present; SSF forbids it in a SET"
-    );
+    assert_eq!(w[0].to_string(), "the claim `sub` is present; SSF forbids it in a SET");
     assert_eq!(w[2].to_string(), "`iat` is in the future");
     claims = claims_with(json!({SESSION_REVOKED: good_session_revoked()}));
     claims["iat"] = json!(NOW - 2 * 86_400);
     assert_eq!(warnings(&claims), [Warning::IssuedLongAgo]);
-    assert_eq!(
-        Warning::IssuedLongAgo.to_string(),
-        "`iat` is more than a day old"
-    );
+    assert_eq!(Warning::IssuedLongAgo.to_string(), "`iat` is more than a day old");
 }

@@ -31,10 +31,7 @@ enum Edit {
 fn edit() -> impl Strategy<Value = Edit> {
     prop_oneof![
         (any::<usize>(), any::<u8>()).prop_map(|(i, b)| Edit::Flip(i, b)),
-        (
-            any::<usize>(),
-            prop_oneof![Just(b'.'), Just(b'='), Just(b' '), any::<u8>()]
-        )
+        (any::<usize>(), prop_oneof![Just(b'.'), Just(b'='), Just(b' '), any::<u8>()])
             .prop_map(|(i, b)| Edit::Insert(i, b)),
         any::<usize>().prop_map(Edit::Delete),
         any::<usize>().prop_map(Edit::Truncate),

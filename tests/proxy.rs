@@ -21,10 +21,7 @@ fn an_explicit_proxy_carries_the_request() {
         .add_root_certificates_pem(pki.ca_pem.as_bytes())
         .build()
         .expect("client");
-    assert_eq!(
-        client.publish(&vector_token()).expect("published"),
-        Status::Accepted
-    );
+    assert_eq!(client.publish(&vector_token()).expect("published"), Status::Accepted);
     assert_eq!(proxy.targets(), ["receiver.example:443"]);
     assert_eq!(receiver.requests.load(Ordering::SeqCst), 1);
 }
@@ -108,12 +105,7 @@ fn the_environment_proxy_is_used() {
     let pki = TestPki::new(&["receiver.example"]);
     let receiver = TlsReceiver::start(&pki);
     let proxy = ConnectProxy::start(receiver.port);
-    let outcome = run_child(
-        &pki,
-        "receiver.example",
-        "default",
-        &[("HTTPS_PROXY", proxy.url())],
-    );
+    let outcome = run_child(&pki, "receiver.example", "default", &[("HTTPS_PROXY", proxy.url())]);
     assert_eq!(outcome, "accepted");
     assert_eq!(proxy.targets(), ["receiver.example:443"]);
     assert_eq!(receiver.requests.load(Ordering::SeqCst), 1);
@@ -126,14 +118,8 @@ fn no_proxy_excludes_a_host() {
     let pki = TestPki::new(&["receiver.invalid"]);
     let receiver = TlsReceiver::start(&pki);
     let proxy = ConnectProxy::start(receiver.port);
-    let env = [
-        ("HTTPS_PROXY", proxy.url()),
-        ("NO_PROXY", "receiver.invalid".to_owned()),
-    ];
-    assert_eq!(
-        run_child(&pki, "receiver.invalid", "default", &env),
-        "connect-error"
-    );
+    let env = [("HTTPS_PROXY", proxy.url()), ("NO_PROXY", "receiver.invalid".to_owned())];
+    assert_eq!(run_child(&pki, "receiver.invalid", "default", &env), "connect-error");
     assert!(proxy.targets().is_empty(), "{:?}", proxy.targets());
     assert_eq!(receiver.requests.load(Ordering::SeqCst), 0);
 }
@@ -143,12 +129,7 @@ fn the_environment_can_be_turned_off() {
     let pki = TestPki::new(&["receiver.invalid"]);
     let receiver = TlsReceiver::start(&pki);
     let proxy = ConnectProxy::start(receiver.port);
-    let outcome = run_child(
-        &pki,
-        "receiver.invalid",
-        "no_proxy",
-        &[("HTTPS_PROXY", proxy.url())],
-    );
+    let outcome = run_child(&pki, "receiver.invalid", "no_proxy", &[("HTTPS_PROXY", proxy.url())]);
     assert_eq!(outcome, "connect-error");
     assert!(proxy.targets().is_empty(), "{:?}", proxy.targets());
 }

@@ -13,10 +13,7 @@ fn posts_the_exact_token_with_both_headers_and_no_credentials() {
     let mock = server.mock(|when, then| {
         // The file ends in a newline; the trimmed token goes out byte for byte.
         a_publish_of(when, token.trim_end())
-            .header(
-                "user-agent",
-                concat!("okta-ssf/", env!("CARGO_PKG_VERSION")),
-            )
+            .header("user-agent", concat!("okta-ssf/", env!("CARGO_PKG_VERSION")))
             .header_missing("cookie")
             .header_missing("content-encoding");
         then.status(202);
@@ -40,9 +37,7 @@ fn accepted_answers_carry_the_request_id_and_rate_limit() {
             .header("X-Rate-Limit-Reset", "1764460860");
     });
 
-    let delivery = client_for(&server)
-        .publish_detailed(&vector_token())
-        .expect("published");
+    let delivery = client_for(&server).publish_detailed(&vector_token()).expect("published");
 
     assert_eq!(delivery.status(), &Status::Accepted);
     assert_eq!(delivery.http_status(), 202);
@@ -61,18 +56,11 @@ fn any_2xx_is_accepted_and_its_body_ignored() {
         let server = MockServer::start();
         let mock = server.mock(|when, then| {
             when.method(POST).path(EVENTS_PATH);
-            then.status(code)
-                .body(if code == 204 { "" } else { r#"{"ok":true}"# });
+            then.status(code).body(if code == 204 { "" } else { r#"{"ok":true}"# });
         });
-        let delivery = client_for(&server)
-            .publish_detailed(&vector_token())
-            .expect("published");
+        let delivery = client_for(&server).publish_detailed(&vector_token()).expect("published");
         assert_eq!(
-            (
-                delivery.status(),
-                delivery.http_status(),
-                delivery.request_id()
-            ),
+            (delivery.status(), delivery.http_status(), delivery.request_id()),
             (&Status::Accepted, code, None)
         );
         assert_eq!(delivery.rate_limit(), None);
@@ -87,12 +75,7 @@ fn an_oversized_body_on_an_acceptance_does_not_change_the_verdict() {
         when.method(POST).path(EVENTS_PATH);
         then.status(202).body("x".repeat(2 * 1024 * 1024));
     });
-    assert_eq!(
-        client_for(&server)
-            .publish(&vector_token())
-            .expect("published"),
-        Status::Accepted
-    );
+    assert_eq!(client_for(&server).publish(&vector_token()).expect("published"), Status::Accepted);
     mock.assert();
 }
 
@@ -107,10 +90,7 @@ fn a_full_endpoint_url_is_used_as_given() {
         then.status(202);
     });
     let client = Client::with_endpoint(&server.url("/ssf/push?stream=7")).expect("client");
-    assert_eq!(
-        client.publish(&vector_token()).expect("published"),
-        Status::Accepted
-    );
+    assert_eq!(client.publish(&vector_token()).expect("published"), Status::Accepted);
     mock.assert();
 }
 
@@ -128,12 +108,7 @@ fn the_application_product_token_follows_ours_in_the_user_agent() {
         .user_agent_product("risk-engine/2.3")
         .build()
         .expect("client");
-    assert!(
-        client
-            .publish(&vector_token())
-            .expect("published")
-            .is_accepted()
-    );
+    assert!(client.publish(&vector_token()).expect("published").is_accepted());
     mock.assert();
 }
 
@@ -149,8 +124,5 @@ fn one_client_reuses_one_connection() {
     let clone = client.clone();
     assert_eq!(clone.publish(&token).expect("published"), Status::Accepted);
     assert_eq!(server.requests.load(std::sync::atomic::Ordering::SeqCst), 6);
-    assert_eq!(
-        server.connections.load(std::sync::atomic::Ordering::SeqCst),
-        1
-    );
+    assert_eq!(server.connections.load(std::sync::atomic::Ordering::SeqCst), 1);
 }

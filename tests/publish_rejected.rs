@@ -17,9 +17,8 @@ fn rejection_for(body: &str, content_type: &str) -> okta_ssf::Rejection {
             .header("X-Okta-Request-Id", "req400")
             .body(body);
     });
-    let delivery = client_for(&server)
-        .publish_detailed(&token)
-        .expect("a 400 is a verdict, not an error");
+    let delivery =
+        client_for(&server).publish_detailed(&token).expect("a 400 is a verdict, not an error");
     mock.assert();
     assert_eq!(delivery.http_status(), 400);
     assert_eq!(delivery.request_id(), Some("req400"));
@@ -44,10 +43,7 @@ fn each_rfc_8935_code_is_typed() {
         let rejection = rejection_for(&body, "application/json");
         assert_eq!(rejection.code(), &code);
         assert_eq!(rejection.code().as_str(), wire);
-        assert_eq!(
-            rejection.description(),
-            Some(format!("because {wire}").as_str())
-        );
+        assert_eq!(rejection.description(), Some(format!("because {wire}").as_str()));
         assert_eq!(rejection.to_string(), format!("{wire}: because {wire}"));
     }
 }
@@ -68,10 +64,7 @@ fn an_unknown_code_survives_as_text() {
         r#"{"err":"invalid_state","description":"stream paused"}"#,
         "application/json",
     );
-    assert_eq!(
-        rejection.code(),
-        &ErrorCode::Other("invalid_state".to_owned())
-    );
+    assert_eq!(rejection.code(), &ErrorCode::Other("invalid_state".to_owned()));
     assert_eq!(rejection.code().as_str(), "invalid_state");
     assert_eq!(rejection.description(), Some("stream paused"));
 }
@@ -91,23 +84,14 @@ fn okta_generic_error_body_keeps_its_words() {
 fn a_body_that_is_not_json_keeps_its_words() {
     let rejection = rejection_for("<html><body>400 Bad Request</body></html>\n", "text/html");
     assert_eq!(rejection.code(), &ErrorCode::Unspecified);
-    assert_eq!(
-        rejection.description(),
-        Some("<html><body>400 Bad Request</body></html>")
-    );
-    assert_eq!(
-        rejection.to_string(),
-        "<html><body>400 Bad Request</body></html>"
-    );
+    assert_eq!(rejection.description(), Some("<html><body>400 Bad Request</body></html>"));
+    assert_eq!(rejection.to_string(), "<html><body>400 Bad Request</body></html>");
 }
 
 #[test]
 fn an_empty_400_is_still_a_rejection() {
     let rejection = rejection_for("", "application/json");
-    assert_eq!(
-        (rejection.code(), rejection.description()),
-        (&ErrorCode::Unspecified, None)
-    );
+    assert_eq!((rejection.code(), rejection.description()), (&ErrorCode::Unspecified, None));
 }
 
 #[test]
@@ -116,10 +100,7 @@ fn a_long_description_is_bounded() {
         .to_string();
     let rejection = rejection_for(&body, "application/json");
     let description = rejection.description().expect("description");
-    assert_eq!(
-        description.chars().count(),
-        okta_ssf::MAX_SERVER_TEXT_CHARS + 1
-    );
+    assert_eq!(description.chars().count(), okta_ssf::MAX_SERVER_TEXT_CHARS + 1);
     assert!(description.ends_with('…'));
 }
 
@@ -128,22 +109,12 @@ fn an_oversized_400_body_is_not_read() {
     let server = MockServer::start();
     let mock = server.mock(|when, then| {
         when.method(POST).path(EVENTS_PATH);
-        then.status(400)
-            .header("X-Okta-Request-Id", "reqBig")
-            .body("e".repeat(3 * 1024 * 1024));
+        then.status(400).header("X-Okta-Request-Id", "reqBig").body("e".repeat(3 * 1024 * 1024));
     });
-    let err = client_for(&server)
-        .publish(&vector_token())
-        .expect_err("too large");
+    let err = client_for(&server).publish(&vector_token()).expect_err("too large");
     mock.assert();
     assert!(
-        matches!(
-            err,
-            Error::ResponseTooLarge {
-                limit: okta_ssf::MAX_RESPONSE_BYTES,
-                ..
-            }
-        ),
+        matches!(err, Error::ResponseTooLarge { limit: okta_ssf::MAX_RESPONSE_BYTES, .. }),
         "{err:?}"
     );
     assert_eq!(err.request_id(), Some("reqBig"));

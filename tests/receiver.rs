@@ -63,10 +63,7 @@ fn raw_client(receiver: &Receiver) -> Client {
 
 fn rejection(status: Status) -> (ErrorCode, String) {
     match status {
-        Status::Rejected(r) => (
-            r.code().clone(),
-            r.description().unwrap_or_default().to_owned(),
-        ),
+        Status::Rejected(r) => (r.code().clone(), r.description().unwrap_or_default().to_owned()),
         other => panic!("expected a rejection, got {other:?}"),
     }
 }
@@ -78,11 +75,7 @@ fn every_valid_vector_is_accepted_and_logged() {
     let manifest: Value = serde_json::from_str(&read_data("manifest.json")).expect("manifest");
     for name in manifest["valid"].as_array().expect("valid") {
         let token = read_data(&format!("valid/{}", name.as_str().expect("name")));
-        assert_eq!(
-            client.publish(&token).expect("answered"),
-            Status::Accepted,
-            "{name}"
-        );
+        assert_eq!(client.publish(&token).expect("answered"), Status::Accepted, "{name}");
     }
     let lines = log.lines();
     assert_eq!(lines.len(), 3);
@@ -104,15 +97,8 @@ fn every_invalid_vector_is_refused_as_invalid_request() {
         let token = read_data(&format!("invalid/{name}"));
         let (code, description) = rejection(client.publish(&token).expect("answered"));
         assert_eq!(code, ErrorCode::InvalidRequest, "{name}");
-        let reason = okta_ssf::check_token(&token)
-            .map(|_| ())
-            .expect_err(name)
-            .to_string();
-        assert_eq!(
-            description,
-            format!("Invalid security event token: {reason}"),
-            "{name}"
-        );
+        let reason = okta_ssf::check_token(&token).map(|_| ()).expect_err(name).to_string();
+        assert_eq!(description, format!("Invalid security event token: {reason}"), "{name}");
     }
 }
 
@@ -120,9 +106,7 @@ fn every_invalid_vector_is_refused_as_invalid_request() {
 fn a_changed_signature_byte_fails_authentication_and_an_unknown_kid_is_an_invalid_key() {
     let (receiver, _log) = vector_receiver();
     let client = raw_client(&receiver);
-    let token = read_data("valid/session-revoked-rs256.jwt")
-        .trim()
-        .to_owned();
+    let token = read_data("valid/session-revoked-rs256.jwt").trim().to_owned();
     let (signing_input, signature) = token.rsplit_once('.').expect("three parts");
     let mut sig = base64_decode(signature);
     sig[10] ^= 0x01;
@@ -136,17 +120,11 @@ fn a_changed_signature_byte_fails_authentication_and_an_unknown_kid_is_an_invali
 
     let key = SigningKey::from_pem(read_data("rsa-pkcs8.pem").as_bytes(), "not-in-the-jwks")
         .expect("key");
-    let token = SetBuilder::new(ISS, AUD)
-        .event(session_revoked())
-        .sign(&key)
-        .expect("signed");
+    let token = SetBuilder::new(ISS, AUD).event(session_revoked()).sign(&key).expect("signed");
     let (code, description) = rejection(client.publish(&token).expect("answered"));
     assert_eq!(
         (code, description.as_str()),
-        (
-            ErrorCode::InvalidKey,
-            "No key found for kid=not-in-the-jwks"
-        )
+        (ErrorCode::InvalidKey, "No key found for kid=not-in-the-jwks")
     );
 }
 
@@ -209,28 +187,19 @@ fn round_trip_for_all_six_event_types_and_repeated_jtis() {
     let (receiver, key) = own_receiver(&log);
     let client = Client::new(&receiver.origin()).expect("client");
     for event in all_six() {
-        let token = SetBuilder::new(ISS, AUD)
-            .event(event)
-            .sign(&key)
-            .expect("signed");
+        let token = SetBuilder::new(ISS, AUD).event(event).sign(&key).expect("signed");
         assert_eq!(client.publish(&token).expect("answered"), Status::Accepted);
     }
-    let token = SetBuilder::new(ISS, AUD)
-        .jti("same")
-        .event(session_revoked())
-        .sign(&key)
-        .expect("signed");
+    let token =
+        SetBuilder::new(ISS, AUD).jti("same").event(session_revoked()).sign(&key).expect("signed");
     assert_eq!(client.publish(&token).expect("answered"), Status::Accepted);
     assert_eq!(
         client.publish(&token).expect("answered"),
         Status::Accepted,
         "a repeat is answered 202, like Okta"
     );
-    let verdicts: Vec<String> = log
-        .lines()
-        .iter()
-        .map(|l| l["verdict"].as_str().unwrap_or_default().to_owned())
-        .collect();
+    let verdicts: Vec<String> =
+        log.lines().iter().map(|l| l["verdict"].as_str().unwrap_or_default().to_owned()).collect();
     assert_eq!(
         verdicts,
         [
@@ -252,10 +221,7 @@ fn issuer_audience_and_event_rules() {
     let (receiver, key) = own_receiver(&log);
     let client = Client::new(&receiver.origin()).expect("client");
     let publish = |iss: &str, aud: &str, event: Event| {
-        let token = SetBuilder::new(iss, aud)
-            .event(event)
-            .sign(&key)
-            .expect("signed");
+        let token = SetBuilder::new(iss, aud).event(event).sign(&key).expect("signed");
         rejection(client.publish(&token).expect("answered"))
     };
     assert_eq!(
@@ -279,11 +245,7 @@ fn issuer_audience_and_event_rules() {
     };
     let prefix = "Failed claim validation in security event token.";
     assert_eq!(
-        publish(
-            ISS,
-            AUD,
-            member("reason_admin", serde_json::json!({"en": "x"}))
-        ),
+        publish(ISS, AUD, member("reason_admin", serde_json::json!({"en": "x"}))),
         (
             ErrorCode::InvalidRequest,
             format!(
@@ -306,34 +268,21 @@ fn issuer_audience_and_event_rules() {
     camel.insert("current_level".into(), "high".into());
     camel.insert("previous_level".into(), "low".into());
     assert_eq!(
-        publish(
-            ISS,
-            AUD,
-            Event::custom(EventType::UserRiskChange.uri(), camel)
-        ),
+        publish(ISS, AUD, Event::custom(EventType::UserRiskChange.uri(), camel)),
         (
             ErrorCode::InvalidRequest,
             format!("{prefix} 'events.userRiskChangeEvent.currentLevel': Unrecognized field")
         )
     );
     assert_eq!(
-        publish(
-            ISS,
-            AUD,
-            Event::custom("https://example.com/event", serde_json::Map::new())
-        ),
-        (
-            ErrorCode::InvalidRequest,
-            format!("{prefix} 'events': Unsupported event type")
-        )
+        publish(ISS, AUD, Event::custom("https://example.com/event", serde_json::Map::new())),
+        (ErrorCode::InvalidRequest, format!("{prefix} 'events': Unsupported event type"))
     );
 }
 
 fn raw_exchange(receiver: &Receiver, bytes: &[u8]) -> String {
     let mut stream = TcpStream::connect(receiver.local_addr()).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .expect("timeout");
+    stream.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
     let _ = stream.write_all(bytes);
     let mut answer = Vec::new();
     let _ = stream.read_to_end(&mut answer);
@@ -342,10 +291,7 @@ fn raw_exchange(receiver: &Receiver, bytes: &[u8]) -> String {
 
 fn still_serves(receiver: &Receiver) {
     let token = read_data("valid/session-revoked-rs256.jwt");
-    assert_eq!(
-        raw_client(receiver).publish(&token).expect("answered"),
-        Status::Accepted
-    );
+    assert_eq!(raw_client(receiver).publish(&token).expect("answered"), Status::Accepted);
 }
 
 #[test]
@@ -358,32 +304,17 @@ fn routing_and_content_type() {
             token.len()
         )
     };
-    let answer = raw_exchange(
-        &receiver,
-        request("POST", "/other", "application/secevent+jwt").as_bytes(),
-    );
+    let answer =
+        raw_exchange(&receiver, request("POST", "/other", "application/secevent+jwt").as_bytes());
     assert!(answer.starts_with("HTTP/1.1 404 "), "{answer}");
     let answer = raw_exchange(
         &receiver,
-        request(
-            "GET",
-            "/security/api/v1/security-events",
-            "application/secevent+jwt",
-        )
-        .as_bytes(),
+        request("GET", "/security/api/v1/security-events", "application/secevent+jwt").as_bytes(),
     );
-    assert!(
-        answer.starts_with("HTTP/1.1 405 ") && answer.contains("allow: POST"),
-        "{answer}"
-    );
+    assert!(answer.starts_with("HTTP/1.1 405 ") && answer.contains("allow: POST"), "{answer}");
     let answer = raw_exchange(
         &receiver,
-        request(
-            "POST",
-            "/security/api/v1/security-events",
-            "application/json",
-        )
-        .as_bytes(),
+        request("POST", "/security/api/v1/security-events", "application/json").as_bytes(),
     );
     assert!(answer.starts_with("HTTP/1.1 400 "), "{answer}");
     assert!(
@@ -401,10 +332,7 @@ fn routing_and_content_type() {
         )
         .as_bytes(),
     );
-    assert!(
-        answer.starts_with("HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n"),
-        "{answer}"
-    );
+    assert!(answer.starts_with("HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n"), "{answer}");
     // Every request is a log line, those answered before a verdict too.
     let verdicts: Vec<(String, u64)> = log
         .lines()
@@ -430,10 +358,7 @@ fn hostile_clients_get_an_error_or_a_closed_connection() {
     let (receiver, _log) = vector_receiver();
     // Garbage.
     let answer = raw_exchange(&receiver, b"\x00\x01\x02 garbage \xff\xfe\r\n\r\n");
-    assert!(
-        answer.is_empty() || answer.starts_with("HTTP/1.1 400 "),
-        "{answer}"
-    );
+    assert!(answer.is_empty() || answer.starts_with("HTTP/1.1 400 "), "{answer}");
     still_serves(&receiver);
     // An oversized header block.
     let huge = format!(
@@ -441,10 +366,7 @@ fn hostile_clients_get_an_error_or_a_closed_connection() {
         "a".repeat(64 * 1024)
     );
     let answer = raw_exchange(&receiver, huge.as_bytes());
-    assert!(
-        answer.is_empty() || answer.starts_with("HTTP/1.1 431 "),
-        "{answer}"
-    );
+    assert!(answer.is_empty() || answer.starts_with("HTTP/1.1 431 "), "{answer}");
     still_serves(&receiver);
     // A body larger than declared: the extra bytes are read as a next request, which is garbage.
     let token = read_data("valid/session-revoked-rs256.jwt");
@@ -482,18 +404,13 @@ fn a_slow_client_is_timed_out_and_others_are_served() {
         .read_timeout(Duration::from_millis(300));
     let receiver = Receiver::start("127.0.0.1:0", config).expect("start");
     let mut slow = TcpStream::connect(receiver.local_addr()).expect("connect");
-    slow.write_all(b"POST /security/api/v1/security-events HTTP/1.1\r\n")
-        .expect("write");
+    slow.write_all(b"POST /security/api/v1/security-events HTTP/1.1\r\n").expect("write");
     still_serves(&receiver);
-    slow.set_read_timeout(Some(Duration::from_secs(3)))
-        .expect("timeout");
+    slow.set_read_timeout(Some(Duration::from_secs(3))).expect("timeout");
     let mut rest = Vec::new();
     let started = std::time::Instant::now();
     let _ = slow.read_to_end(&mut rest);
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "the server closed the idle connection"
-    );
+    assert!(started.elapsed() < Duration::from_secs(2), "the server closed the idle connection");
 }
 
 #[test]
@@ -520,24 +437,18 @@ fn a_client_trickling_its_request_is_cut_off_at_the_read_timeout() {
         }
     }
     // The receiver closed the connection: writes fail, or reads see the end.
-    slow.set_read_timeout(Some(Duration::from_secs(2)))
-        .expect("timeout");
+    slow.set_read_timeout(Some(Duration::from_secs(2))).expect("timeout");
     let mut rest = Vec::new();
     let closed = cut_off || slow.read_to_end(&mut rest).is_ok();
-    assert!(
-        closed && started.elapsed() < Duration::from_secs(5),
-        "took {:?}",
-        started.elapsed()
-    );
+    assert!(closed && started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
     still_serves(&receiver);
 }
 
 #[test]
 fn connections_over_the_bound_are_turned_away() {
     let jwks = Jwks::from_json(&read_data("jwks.json")).expect("jwks");
-    let config = ReceiverConfig::new(jwks, &[ISS], AUD)
-        .log(Box::new(Log::default()))
-        .max_connections(2);
+    let config =
+        ReceiverConfig::new(jwks, &[ISS], AUD).log(Box::new(Log::default())).max_connections(2);
     let receiver = Receiver::start("127.0.0.1:0", config).expect("start");
     let _a = TcpStream::connect(receiver.local_addr()).expect("a");
     let _b = TcpStream::connect(receiver.local_addr()).expect("b");
@@ -564,9 +475,7 @@ fn a_jwks_url_is_fetched_cached_and_refetched_for_an_unknown_kid_at_most_once_a_
     let server = MockServer::start();
     let jwks_mock = server.mock(|when, then| {
         when.method(GET).path("/jwks.json");
-        then.status(200)
-            .header("content-type", "application/json")
-            .body(read_data("jwks.json"));
+        then.status(200).header("content-type", "application/json").body(read_data("jwks.json"));
     });
     let config = ReceiverConfig::with_jwks_url(&server.url("/jwks.json"), &[ISS], AUD)
         .expect("fetched")
@@ -574,26 +483,15 @@ fn a_jwks_url_is_fetched_cached_and_refetched_for_an_unknown_kid_at_most_once_a_
     let receiver = Receiver::start("127.0.0.1:0", config).expect("start");
     jwks_mock.assert_calls(1);
     let client = raw_client(&receiver);
-    for name in [
-        "valid/session-revoked-rs256.jwt",
-        "valid/device-risk-change-es256.jwt",
-    ] {
-        assert_eq!(
-            client.publish(&read_data(name)).expect("answered"),
-            Status::Accepted
-        );
+    for name in ["valid/session-revoked-rs256.jwt", "valid/device-risk-change-es256.jwt"] {
+        assert_eq!(client.publish(&read_data(name)).expect("answered"), Status::Accepted);
     }
     jwks_mock.assert_calls(1); // cached
     let stranger = SigningKey::generate_p256("rotated-key").expect("key");
     for _ in 0..3 {
-        let token = SetBuilder::new(ISS, AUD)
-            .event(session_revoked())
-            .sign(&stranger)
-            .expect("signed");
-        assert_eq!(
-            rejection(client.publish(&token).expect("answered")).0,
-            ErrorCode::InvalidKey
-        );
+        let token =
+            SetBuilder::new(ISS, AUD).event(session_revoked()).sign(&stranger).expect("signed");
+        assert_eq!(rejection(client.publish(&token).expect("answered")).0, ErrorCode::InvalidKey);
     }
     jwks_mock.assert_calls(2); // one refetch for the unknown kid, then not again within a minute
 }

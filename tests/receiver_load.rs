@@ -73,10 +73,7 @@ fn eight_clients_publishing_a_thousand_tokens_each() {
                 })
             })
             .collect();
-        workers
-            .into_iter()
-            .map(|w| w.join().expect("worker"))
-            .sum::<usize>()
+        workers.into_iter().map(|w| w.join().expect("worker")).sum::<usize>()
     };
     assert_eq!(round(0), 4000);
     let halfway = resident_kib();

@@ -16,10 +16,7 @@ fn secret_token() -> String {
 
 fn assert_clean(what: &str, text: &str) {
     assert!(!text.contains(SECRET), "{what} leaks the token: {text}");
-    assert!(
-        !text.contains(&secret_token()[..40]),
-        "{what} leaks the raw token: {text}"
-    );
+    assert!(!text.contains(&secret_token()[..40]), "{what} leaks the raw token: {text}");
 }
 
 fn assert_error_clean(err: &Error) {
@@ -35,10 +32,7 @@ fn assert_error_clean(err: &Error) {
 #[test]
 fn outcomes_do_not_repeat_the_token() {
     let token = secret_token();
-    assert_clean(
-        "Token Debug",
-        &format!("{:?}", check_token(&token).expect("well-shaped")),
-    );
+    assert_clean("Token Debug", &format!("{:?}", check_token(&token).expect("well-shaped")));
 
     for (status, body) in [
         (202, ""),
@@ -52,9 +46,7 @@ fn outcomes_do_not_repeat_the_token() {
         let server = MockServer::start();
         let mock = server.mock(|when, then| {
             when.method(POST).path(EVENTS_PATH);
-            then.status(status)
-                .header("Location", "https://elsewhere.example/")
-                .body(body);
+            then.status(status).header("Location", "https://elsewhere.example/").body(body);
         });
         let client = single_try_client_for(&server);
         assert_clean("Client Debug", &format!("{client:?}"));
@@ -71,11 +63,9 @@ fn refusals_do_not_repeat_the_token() {
     // Break the token after its secret-bearing claims in several ways.
     let token = secret_token();
     let (signing_input, _) = token.rsplit_once('.').expect("three parts");
-    for bad in [
-        format!("{signing_input}."),
-        format!("{token}.extra"),
-        format!("{signing_input}.!!"),
-    ] {
+    for bad in
+        [format!("{signing_input}."), format!("{token}.extra"), format!("{signing_input}.!!")]
+    {
         let err = check_token(&bad).map(|_| ()).expect_err("refused");
         assert_clean("TokenError Display", &err.to_string());
         assert_clean("TokenError Debug", &format!("{err:?}"));
@@ -91,9 +81,7 @@ fn transport_failures_do_not_repeat_the_token() {
         .expect("addr")
         .port();
     let client = okta_ssf::Client::new(&format!("http://127.0.0.1:{port}")).expect("client");
-    let err = client
-        .publish(&secret_token())
-        .expect_err("refused connection");
+    let err = client.publish(&secret_token()).expect_err("refused connection");
     assert!(matches!(err, Error::Connect { .. }), "{err:?}");
     assert_error_clean(&err);
 }

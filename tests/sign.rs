@@ -51,37 +51,17 @@ fn rs256_signature_matches_pyjwt_for_pkcs8_and_pkcs1() {
 #[test]
 fn exported_jwks_match_the_vectors() {
     for (path, kid, members) in [
-        (
-            "rsa-pkcs8.pem",
-            "vector-rsa-1",
-            &["kty", "n", "e", "alg"][..],
-        ),
-        (
-            "rsa-pkcs1.pem",
-            "vector-rsa-1",
-            &["kty", "n", "e", "alg"][..],
-        ),
-        (
-            "ec-p256-pkcs8.pem",
-            "vector-ec-1",
-            &["kty", "crv", "x", "y", "alg"][..],
-        ),
-        (
-            "ec-p256-sec1.pem",
-            "vector-ec-1",
-            &["kty", "crv", "x", "y", "alg"][..],
-        ),
+        ("rsa-pkcs8.pem", "vector-rsa-1", &["kty", "n", "e", "alg"][..]),
+        ("rsa-pkcs1.pem", "vector-rsa-1", &["kty", "n", "e", "alg"][..]),
+        ("ec-p256-pkcs8.pem", "vector-ec-1", &["kty", "crv", "x", "y", "alg"][..]),
+        ("ec-p256-sec1.pem", "vector-ec-1", &["kty", "crv", "x", "y", "alg"][..]),
     ] {
         let jwk = key(path, kid).jwk();
         let expected = vector_jwk(kid);
         for member in members {
             assert_eq!(jwk[member], expected[member], "{path}: {member}");
         }
-        assert_eq!(
-            (&jwk["kid"], &jwk["use"]),
-            (&json!(kid), &json!("sig")),
-            "{path}"
-        );
+        assert_eq!((&jwk["kid"], &jwk["use"]), (&json!(kid), &json!("sig")), "{path}");
     }
     let rsa = key("rsa-pkcs8.pem", "vector-rsa-1");
     let ec = key("ec-p256-sec1.pem", "vector-ec-1");
@@ -107,13 +87,9 @@ fn verify_with_jsonwebtoken(token: &str) -> Value {
     validation.set_issuer(&["https://transmitter.example.com"]);
     validation.required_spec_claims.clear();
     validation.validate_exp = false;
-    decode::<Value>(
-        token,
-        &DecodingKey::from_jwk(&jwk).expect("decoding key"),
-        &validation,
-    )
-    .expect("verifies")
-    .claims
+    decode::<Value>(token, &DecodingKey::from_jwk(&jwk).expect("decoding key"), &validation)
+        .expect("verifies")
+        .claims
 }
 
 #[test]
@@ -124,13 +100,10 @@ fn signed_tokens_verify_with_jsonwebtoken() {
         ("ec-p256-pkcs8.pem", "vector-ec-1", "ES256"),
         ("ec-p256-sec1.pem", "vector-ec-1", "ES256"),
     ] {
-        let token = SetBuilder::new(
-            "https://transmitter.example.com",
-            "https://example.okta.com",
-        )
-        .event(session_revoked())
-        .sign(&key(path, kid))
-        .expect("signed");
+        let token = SetBuilder::new("https://transmitter.example.com", "https://example.okta.com")
+            .event(session_revoked())
+            .sign(&key(path, kid))
+            .expect("signed");
         let claims = verify_with_jsonwebtoken(&token);
         assert_eq!(
             claims["events"][EventType::SessionRevoked.uri()]["subject"]["user"]["email"],
@@ -146,10 +119,9 @@ fn signed_tokens_verify_with_jsonwebtoken() {
 #[test]
 fn builder_defaults() {
     let key = key("ec-p256-pkcs8.pem", "vector-ec-1");
-    let before = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("now")
-        .as_secs() as i64;
+    let before =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("now").as_secs()
+            as i64;
     let a = SetBuilder::new("https://t.example", "https://acme.okta.com")
         .event(session_revoked())
         .sign(&key)
@@ -163,15 +135,8 @@ fn builder_defaults() {
     assert_eq!(a.jti().len(), 32);
     assert_ne!(a.jti(), b.jti(), "jti is random");
     let event = &a.events()[EventType::SessionRevoked.uri()];
-    assert_eq!(
-        event["event_timestamp"],
-        a.issued_at(),
-        "event_timestamp defaults to iat"
-    );
-    assert_eq!(
-        a.claims().keys().collect::<Vec<_>>(),
-        ["aud", "events", "iat", "iss", "jti"]
-    );
+    assert_eq!(event["event_timestamp"], a.issued_at(), "event_timestamp defaults to iat");
+    assert_eq!(a.claims().keys().collect::<Vec<_>>(), ["aud", "events", "iat", "iss", "jti"]);
 
     let explicit = SetBuilder::new("i", "a")
         .iat(100)
@@ -179,14 +144,8 @@ fn builder_defaults() {
         .event(session_revoked().event_timestamp(90))
         .build()
         .expect("claims");
-    assert_eq!(
-        (&explicit["iat"], &explicit["jti"]),
-        (&json!(100), &json!("j-1"))
-    );
-    assert_eq!(
-        explicit["events"][EventType::SessionRevoked.uri()]["event_timestamp"],
-        90
-    );
+    assert_eq!((&explicit["iat"], &explicit["jti"]), (&json!(100), &json!("j-1")));
+    assert_eq!(explicit["events"][EventType::SessionRevoked.uri()]["event_timestamp"], 90);
 }
 
 fn schema() -> Value {
@@ -210,22 +169,13 @@ fn assert_matches_schema(event_type: EventType, event: &Value) {
     let members = event.as_object().expect("event object");
     for required in schema["required"].as_array().expect("required") {
         let required = required.as_str().expect("name");
-        assert!(
-            members.contains_key(required),
-            "{reference}: `{required}` missing"
-        );
+        assert!(members.contains_key(required), "{reference}: `{required}` missing");
     }
     for (name, value) in members {
         let property = &schema["properties"][name];
-        assert!(
-            property.is_object(),
-            "{reference}: `{name}` is not in the spec"
-        );
+        assert!(property.is_object(), "{reference}: `{name}` is not in the spec");
         if let Some(allowed) = property["enum"].as_array() {
-            assert!(
-                allowed.contains(value),
-                "{reference}: `{name}` = {value} not in {allowed:?}"
-            );
+            assert!(allowed.contains(value), "{reference}: `{name}` = {value} not in {allowed:?}");
         }
         match property["type"].as_str() {
             Some("integer") => assert!(value.is_i64(), "{reference}: `{name}` not an integer"),
@@ -234,11 +184,7 @@ fn assert_matches_schema(event_type: EventType, event: &Value) {
         }
         if let Some(parts) = property["allOf"].as_array() {
             // reason_admin / reason_user: a SecurityEventReason with `en`.
-            assert!(
-                parts
-                    .iter()
-                    .any(|p| p["$ref"] == "#/components/schemas/SecurityEventReason")
-            );
+            assert!(parts.iter().any(|p| p["$ref"] == "#/components/schemas/SecurityEventReason"));
             assert!(value["en"].is_string(), "{reference}: `{name}` has no `en`");
         }
     }
@@ -303,13 +249,10 @@ fn each_typed_event_serializes_as_okta_specifies() {
     let key = key("rsa-pkcs8.pem", "vector-rsa-1");
     for (event_type, event) in events {
         assert_eq!(event.type_uri(), event_type.uri());
-        let token = SetBuilder::new(
-            "https://transmitter.example.com",
-            "https://example.okta.com",
-        )
-        .event(event)
-        .sign(&key)
-        .expect("signed");
+        let token = SetBuilder::new("https://transmitter.example.com", "https://example.okta.com")
+            .event(event)
+            .sign(&key)
+            .expect("signed");
         let claims = verify_with_jsonwebtoken(&token);
         let events = claims["events"].as_object().expect("events");
         assert_eq!(events.len(), 1, "one event per SET");
@@ -372,14 +315,11 @@ fn custom_events_are_the_escape_hatch() {
     );
     members.insert("credential_type".to_owned(), json!("password"));
     let uri = "https://schemas.openid.net/secevent/caep/event-type/credential-change";
-    let token = SetBuilder::new(
-        "https://transmitter.example.com",
-        "https://example.okta.com",
-    )
-    .iat(50)
-    .event(Event::custom(uri, members))
-    .sign(&key("ec-p256-pkcs8.pem", "vector-ec-1"))
-    .expect("signed");
+    let token = SetBuilder::new("https://transmitter.example.com", "https://example.okta.com")
+        .iat(50)
+        .event(Event::custom(uri, members))
+        .sign(&key("ec-p256-pkcs8.pem", "vector-ec-1"))
+        .expect("signed");
     let claims = verify_with_jsonwebtoken(&token);
     assert_eq!(claims["events"][uri]["credential_type"], "password");
     assert_eq!(claims["events"][uri]["event_timestamp"], 50);
@@ -413,33 +353,20 @@ fn bad_keys_give_clear_errors_without_key_material() {
     for (result, text) in cases {
         let err = result.expect_err(text);
         assert_eq!(err.to_string(), text);
-        assert!(
-            !format!("{err:?}").contains("MII"),
-            "no key material in Debug"
-        );
+        assert!(!format!("{err:?}").contains("MII"), "no key material in Debug");
     }
     for path in ["keys/ec-p384-pkcs8.pem", "keys/ed25519.pem"] {
         let err = SigningKey::from_pem(&pem(path), "k").expect_err(path);
+        assert!(matches!(err, SignError::UnsupportedKey(_)), "{path}: {err:?}");
+        assert!(err.to_string().starts_with("unsupported or unreadable private key ("), "{err}");
         assert!(
-            matches!(err, SignError::UnsupportedKey(_)),
-            "{path}: {err:?}"
-        );
-        assert!(
-            err.to_string()
-                .starts_with("unsupported or unreadable private key ("),
-            "{err}"
-        );
-        assert!(
-            err.to_string()
-                .ends_with("use an RSA key (RS256) or a P-256 key (ES256)"),
+            err.to_string().ends_with("use an RSA key (RS256) or a P-256 key (ES256)"),
             "{err}"
         );
     }
     // A 3072-bit key is fine.
     assert_eq!(
-        SigningKey::from_pem(&pem("keys/rsa-3072-pkcs8.pem"), "k")
-            .expect("3072")
-            .algorithm(),
+        SigningKey::from_pem(&pem("keys/rsa-3072-pkcs8.pem"), "k").expect("3072").algorithm(),
         Algorithm::Rs256
     );
 }
@@ -449,10 +376,7 @@ fn key_debug_is_redacted() {
     let pem = read_data("rsa-pkcs8.pem");
     let key = SigningKey::from_pem(pem.as_bytes(), "vector-rsa-1").expect("key");
     let debug = format!("{key:?}");
-    assert_eq!(
-        debug,
-        r#"SigningKey { alg: Rs256, kid: "vector-rsa-1", key: "[redacted]" }"#
-    );
+    assert_eq!(debug, r#"SigningKey { alg: Rs256, kid: "vector-rsa-1", key: "[redacted]" }"#);
     let body_line = pem.lines().nth(1).expect("a base64 line");
     assert!(!debug.contains(&body_line[..20]));
 }
@@ -461,19 +385,10 @@ fn key_debug_is_redacted() {
 fn builder_errors() {
     let key = key("ec-p256-pkcs8.pem", "k");
     let err = SetBuilder::new("i", "a").sign(&key).expect_err("no event");
-    assert_eq!(
-        err.to_string(),
-        "the SET has no event; add exactly one with `SetBuilder::event`"
-    );
-    let err = SetBuilder::new(" ", "a")
-        .event(session_revoked())
-        .build()
-        .expect_err("empty iss");
+    assert_eq!(err.to_string(), "the SET has no event; add exactly one with `SetBuilder::event`");
+    let err = SetBuilder::new(" ", "a").event(session_revoked()).build().expect_err("empty iss");
     assert_eq!(err.to_string(), "the `iss` claim is empty");
-    let err = SetBuilder::new("i", "")
-        .event(session_revoked())
-        .build()
-        .expect_err("empty aud");
+    let err = SetBuilder::new("i", "").event(session_revoked()).build().expect_err("empty aud");
     assert_eq!(err.to_string(), "the `aud` claim is empty");
 }
 
@@ -481,29 +396,23 @@ fn builder_errors() {
 fn sign_check_and_publish_in_one_go() {
     let server = MockServer::start();
     let key = key("rsa-pkcs8.pem", "vector-rsa-1");
-    let token = SetBuilder::new(
-        "https://transmitter.example.com",
-        "https://example.okta.com",
-    )
-    .event(
-        Event::user_risk_change(
-            Subject::user_email("jane@acme.com"),
-            RiskLevel::High,
-            RiskLevel::Low,
+    let token = SetBuilder::new("https://transmitter.example.com", "https://example.okta.com")
+        .event(
+            Event::user_risk_change(
+                Subject::user_email("jane@acme.com"),
+                RiskLevel::High,
+                RiskLevel::Low,
+            )
+            .reason_admin("Impossible travel"),
         )
-        .reason_admin("Impossible travel"),
-    )
-    .sign(&key)
-    .expect("signed");
+        .sign(&key)
+        .expect("signed");
     let mock = server.mock(|when, then| {
         a_publish_of(when, &token);
         then.status(202);
     });
     assert_eq!(
-        Client::new(&server.base_url())
-            .expect("client")
-            .publish(&token)
-            .expect("published"),
+        Client::new(&server.base_url()).expect("client").publish(&token).expect("published"),
         Status::Accepted
     );
     mock.assert();

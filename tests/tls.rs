@@ -17,10 +17,7 @@ fn a_receiver_trusted_through_extra_roots_accepts() {
         .build()
         .expect("client");
     assert!(client.endpoint().starts_with("https://localhost:"));
-    assert_eq!(
-        client.publish(&vector_token()).expect("published"),
-        Status::Accepted
-    );
+    assert_eq!(client.publish(&vector_token()).expect("published"), Status::Accepted);
     assert_eq!(receiver.requests.load(Ordering::SeqCst), 1);
 }
 
@@ -35,21 +32,11 @@ fn an_untrusted_certificate_fails_before_anything_is_sent() {
         err.to_string(),
         "the receiver's TLS certificate is not trusted; on a network that intercepts TLS, add its root certificate"
     );
-    let cause = std::error::Error::source(&err)
-        .map(ToString::to_string)
-        .unwrap_or_default();
+    let cause = std::error::Error::source(&err).map(ToString::to_string).unwrap_or_default();
     assert!(cause.contains("UnknownIssuer"), "{cause}");
     assert!(!err.is_retryable());
-    assert_eq!(
-        receiver.connections.load(Ordering::SeqCst),
-        1,
-        "not retried"
-    );
-    assert_eq!(
-        receiver.requests.load(Ordering::SeqCst),
-        0,
-        "nothing was sent"
-    );
+    assert_eq!(receiver.connections.load(Ordering::SeqCst), 1, "not retried");
+    assert_eq!(receiver.requests.load(Ordering::SeqCst), 0, "nothing was sent");
 }
 
 #[test]

@@ -22,11 +22,7 @@ fn every_valid_vector_passes() {
         let token = check_token(&read_data(&format!("valid/{name}")))
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(token.issuer(), "https://transmitter.example.com", "{name}");
-        assert_eq!(
-            token.audiences().collect::<Vec<_>>(),
-            ["https://example.okta.com"],
-            "{name}"
-        );
+        assert_eq!(token.audiences().collect::<Vec<_>>(), ["https://example.okta.com"], "{name}");
         assert_eq!(token.issued_at(), 1764460800, "{name}");
         assert_eq!(token.event_types().count(), 1, "{name}");
         assert!(token.jti().starts_with("vector-jti-"), "{name}");
@@ -43,10 +39,9 @@ fn expected(name: &str) -> TokenError {
         "no-jti.jwt" => TokenError::MissingClaim("jti"),
         "no-events.jwt" => TokenError::MissingClaim("events"),
         "empty-events.jwt" => TokenError::NoEvents,
-        "iat-string.jwt" => TokenError::ClaimType {
-            name: "iat",
-            expected: "an integer number of seconds",
-        },
+        "iat-string.jwt" => {
+            TokenError::ClaimType { name: "iat", expected: "an integer number of seconds" }
+        }
         "two-segments.jwt" => TokenError::Segments(2),
         "four-segments.jwt" => TokenError::Segments(4),
         "padded-base64.jwt" => TokenError::Padded(Segment::Header),
@@ -64,9 +59,7 @@ fn every_invalid_vector_is_refused_for_its_reason() {
     let invalid = manifest["invalid"].as_object().expect("invalid map");
     assert_eq!(invalid.len(), 15);
     for (name, reason) in invalid {
-        let err = check_token(&read_data(&format!("invalid/{name}")))
-            .map(|_| ())
-            .expect_err(name);
+        let err = check_token(&read_data(&format!("invalid/{name}"))).map(|_| ()).expect_err(name);
         assert_eq!(err, expected(name), "{name}: manifest says {reason}");
     }
 }
@@ -79,18 +72,9 @@ fn a_refused_token_is_never_sent() {
         then.status(202);
     });
     let client = client_for(&server);
-    for name in manifest()["invalid"]
-        .as_object()
-        .expect("invalid map")
-        .keys()
-    {
-        let err = client
-            .publish(&read_data(&format!("invalid/{name}")))
-            .expect_err(name);
-        assert!(
-            matches!(&err, Error::InvalidToken(e) if *e == expected(name)),
-            "{name}: {err:?}"
-        );
+    for name in manifest()["invalid"].as_object().expect("invalid map").keys() {
+        let err = client.publish(&read_data(&format!("invalid/{name}"))).expect_err(name);
+        assert!(matches!(&err, Error::InvalidToken(e) if *e == expected(name)), "{name}: {err:?}");
         assert!(!err.is_retryable());
     }
     mock.assert_calls(0);
@@ -131,27 +115,18 @@ fn the_check_before_sending_judges_each_token_on_its_own() {
     });
     let client = client_for(&server);
     let publish = |name: &str| {
-        client
-            .publish(&read_data(name))
-            .map(|_| ())
-            .map_err(|e| match e {
-                Error::InvalidToken(e) => e,
-                other => panic!("{name}: {other:?}"),
-            })
+        client.publish(&read_data(name)).map(|_| ()).map_err(|e| match e {
+            Error::InvalidToken(e) => e,
+            other => panic!("{name}: {other:?}"),
+        })
     };
     assert_eq!(publish("valid/session-revoked-rs256.jwt"), Ok(()));
     // Same header as the token before, claims without `jti`.
-    assert_eq!(
-        publish("invalid/no-jti.jwt"),
-        Err(TokenError::MissingClaim("jti"))
-    );
+    assert_eq!(publish("invalid/no-jti.jwt"), Err(TokenError::MissingClaim("jti")));
     assert_eq!(publish("invalid/typ-jwt.jwt"), Err(TokenError::Typ));
     assert_eq!(publish("invalid/alg-none.jwt"), Err(TokenError::AlgNone));
     assert_eq!(publish("valid/device-risk-change-es256.jwt"), Ok(()));
-    assert_eq!(
-        publish("invalid/empty-events.jwt"),
-        Err(TokenError::NoEvents)
-    );
+    assert_eq!(publish("invalid/empty-events.jwt"), Err(TokenError::NoEvents));
     assert_eq!(publish("valid/session-revoked-rs256.jwt"), Ok(()));
     mock.assert_calls(3);
 }

@@ -73,16 +73,11 @@ impl Jwks {
     ///
     /// As [`from_json`](Jwks::from_json).
     pub fn from_value(doc: &Value) -> Result<Jwks, ReceiverError> {
-        let keys = doc
-            .get("keys")
-            .and_then(Value::as_array)
-            .ok_or(ReceiverError::JwksNotJson)?;
+        let keys = doc.get("keys").and_then(Value::as_array).ok_or(ReceiverError::JwksNotJson)?;
         let mut jwks = Jwks::default();
         for key in keys {
             let member = |name: &str| {
-                key.get(name)
-                    .and_then(Value::as_str)
-                    .and_then(|v| URL_SAFE_NO_PAD.decode(v).ok())
+                key.get(name).and_then(Value::as_str).and_then(|v| URL_SAFE_NO_PAD.decode(v).ok())
             };
             let Some(kid) = key.get("kid").and_then(Value::as_str) else {
                 continue;
@@ -94,9 +89,9 @@ impl Jwks {
                 },
                 Some("EC") if key.get("crv").and_then(Value::as_str) == Some("P-256") => {
                     match (member("x"), member("y")) {
-                        (Some(x), Some(y)) if x.len() == 32 && y.len() == 32 => PublicKey::P256 {
-                            point: [&[4u8][..], &x, &y].concat(),
-                        },
+                        (Some(x), Some(y)) if x.len() == 32 && y.len() == 32 => {
+                            PublicKey::P256 { point: [&[4u8][..], &x, &y].concat() }
+                        }
                         _ => continue,
                     }
                 }
@@ -130,12 +125,7 @@ impl Jwks {
             .get(url)
             .header("Accept", "application/json")
             .call()
-            .and_then(|mut r| {
-                r.body_mut()
-                    .with_config()
-                    .limit(1024 * 1024)
-                    .read_to_string()
-            })
+            .and_then(|mut r| r.body_mut().with_config().limit(1024 * 1024).read_to_string())
             .map_err(|e| ReceiverError::JwksFetch(Box::new(e)))?;
         Jwks::from_json(&text)
     }
@@ -149,11 +139,7 @@ impl Jwks {
 #[derive(Clone, Debug)]
 pub(super) enum KeySource {
     Fixed(Jwks),
-    Url {
-        url: String,
-        cached: Jwks,
-        fetched: Option<Instant>,
-    },
+    Url { url: String, cached: Jwks, fetched: Option<Instant> },
 }
 
 /// What the receiver decided about one request.
@@ -252,12 +238,7 @@ pub(super) struct Judge {
 
 impl Judge {
     pub(super) fn new(keys: KeySource, issuers: Vec<String>, audience: String) -> Judge {
-        Judge {
-            keys: Mutex::new(keys),
-            issuers,
-            audience,
-            seen: Mutex::default(),
-        }
+        Judge { keys: Mutex::new(keys), issuers, audience, seen: Mutex::default() }
     }
 
     fn key(&self, kid: &str) -> Option<PublicKey> {
@@ -265,11 +246,7 @@ impl Judge {
             let mut keys = lock(&self.keys);
             match &mut *keys {
                 KeySource::Fixed(jwks) => return jwks.get(kid).cloned(),
-                KeySource::Url {
-                    url,
-                    cached,
-                    fetched,
-                } => {
+                KeySource::Url { url, cached, fetched } => {
                     if let Some(key) = cached.get(kid) {
                         return Some(key.clone());
                     }
@@ -353,11 +330,7 @@ impl Judge {
             return refuse(verdict, ErrorCode::InvalidIssuer, "Invalid issuer".into());
         }
         if !token.audiences().any(|a| a == self.audience) {
-            return refuse(
-                verdict,
-                ErrorCode::InvalidAudience,
-                "Invalid audience".into(),
-            );
+            return refuse(verdict, ErrorCode::InvalidAudience, "Invalid audience".into());
         }
         // Only the warnings Okta refuses a token for count here; the rest (a stale `iat`, no
         // reason) are accepted by Okta too.
@@ -384,27 +357,17 @@ impl Judge {
 fn okta_description(warning: &Warning) -> Option<String> {
     const PREFIX: &str = "Failed claim validation in security event token.";
     let path = |event_type: &str, member: &str| {
-        format!(
-            "events.{}.{}",
-            okta_event_name(event_type),
-            camel_case(member)
-        )
+        format!("events.{}.{}", okta_event_name(event_type), camel_case(member))
     };
     match warning {
         Warning::UnknownEventType(_) => Some(format!("{PREFIX} 'events': Unsupported event type")),
-        Warning::MissingMember { event_type, member } => Some(format!(
-            "{PREFIX} '{}': The field cannot be left blank",
-            path(event_type, member)
-        )),
-        Warning::ValueNotAllowed {
-            event_type, member, ..
-        } => Some(format!(
-            "{PREFIX} '{}': Not one of the allowed values",
-            path(event_type, member)
-        )),
-        Warning::CamelCase {
-            event_type, member, ..
-        } => Some(format!(
+        Warning::MissingMember { event_type, member } => {
+            Some(format!("{PREFIX} '{}': The field cannot be left blank", path(event_type, member)))
+        }
+        Warning::ValueNotAllowed { event_type, member, .. } => {
+            Some(format!("{PREFIX} '{}': Not one of the allowed values", path(event_type, member)))
+        }
+        Warning::CamelCase { event_type, member, .. } => Some(format!(
             "{PREFIX} 'events.{}.{member}': Unrecognized field",
             okta_event_name(event_type)
         )),
@@ -465,18 +428,12 @@ mod tests {
 
     #[test]
     fn jwks_parsing() {
-        assert!(matches!(
-            Jwks::from_json("nope"),
-            Err(ReceiverError::JwksNotJson)
-        ));
+        assert!(matches!(Jwks::from_json("nope"), Err(ReceiverError::JwksNotJson)));
         assert!(matches!(
             Jwks::from_json(r#"{"keys": [{"kty": "oct", "kid": "k", "k": "AA"}]}"#),
             Err(ReceiverError::JwksEmpty)
         ));
         let jwks = Jwks::from_json(include_str!("../../tests/data/jwks.json")).expect("vectors");
-        assert_eq!(
-            format!("{jwks:?}"),
-            r#"Jwks { kids: ["vector-ec-1", "vector-rsa-1"] }"#
-        );
+        assert_eq!(format!("{jwks:?}"), r#"Jwks { kids: ["vector-ec-1", "vector-rsa-1"] }"#);
     }
 }

@@ -131,11 +131,7 @@ impl ReceiverConfig {
         let cached = Jwks::fetch(url)?;
         let mut config = ReceiverConfig::new(Jwks::default(), issuers, audience);
         // `fetched` limits refetches for unknown kids; the first fetch does not count.
-        config.keys = KeySource::Url {
-            url: url.to_owned(),
-            cached,
-            fetched: None,
-        };
+        config.keys = KeySource::Url { url: url.to_owned(), cached, fetched: None };
         Ok(config)
     }
 
@@ -201,9 +197,7 @@ impl State {
 
 /// `2026-11-30T03:20:00Z`.
 fn rfc3339(at: SystemTime) -> String {
-    let secs = at
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let secs = at.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let days = secs / 86_400;
     let (h, m, s) = (secs % 86_400 / 3600, secs % 3600 / 60, secs % 60);
     // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
@@ -230,9 +224,7 @@ pub struct Receiver {
 
 impl fmt::Debug for Receiver {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Receiver")
-            .field("addr", &self.addr)
-            .finish_non_exhaustive()
+        f.debug_struct("Receiver").field("addr", &self.addr).finish_non_exhaustive()
     }
 }
 
@@ -261,12 +253,7 @@ impl Receiver {
             .name("okta-ssf-receiver".into())
             .spawn(move || accept_loop(&listener, &state2, &stop2, max))
             .map_err(ReceiverError::Bind)?;
-        Ok(Receiver {
-            addr,
-            state,
-            stop,
-            thread: Some(thread),
-        })
+        Ok(Receiver { addr, state, stop, thread: Some(thread) })
     }
 
     /// The address it listens on.
@@ -353,15 +340,10 @@ fn accept_loop(listener: &TcpListener, state: &Arc<State>, stop: &Arc<AtomicBool
         if let Ok(handle) = stream.try_clone() {
             lock(&open).insert(id, handle);
         }
-        let slot = Slot {
-            id,
-            active: active.clone(),
-            open: open.clone(),
-        };
+        let slot = Slot { id, active: active.clone(), open: open.clone() };
         let (state, stop) = (state.clone(), stop.clone());
-        let spawned = std::thread::Builder::new()
-            .name("okta-ssf-connection".into())
-            .spawn(move || {
+        let spawned =
+            std::thread::Builder::new().name("okta-ssf-connection".into()).spawn(move || {
                 // Given back when the thread ends, even by a panic.
                 let _slot = slot;
                 serve_connection(stream, &state, &stop);
@@ -434,10 +416,7 @@ fn read_head(reader: &mut BufReader<TimedStream>) -> Result<Request, ReadError> 
             .map(str::trim)
     };
     let content_length = match header("content-length") {
-        Some(v) => Some(
-            v.parse::<usize>()
-                .map_err(|_| ReadError::Answer(400, "Bad Request"))?,
-        ),
+        Some(v) => Some(v.parse::<usize>().map_err(|_| ReadError::Answer(400, "Bad Request"))?),
         None => None,
     };
     let chunked = header("transfer-encoding").is_some_and(|v| !v.eq_ignore_ascii_case("identity"));
@@ -445,13 +424,7 @@ fn read_head(reader: &mut BufReader<TimedStream>) -> Result<Request, ReadError> 
         || parsed.version == Some(0);
     Ok(Request {
         method: parsed.method.unwrap_or_default().to_owned(),
-        path: parsed
-            .path
-            .unwrap_or_default()
-            .split('?')
-            .next()
-            .unwrap_or_default()
-            .to_owned(),
+        path: parsed.path.unwrap_or_default().split('?').next().unwrap_or_default().to_owned(),
         content_type: header("content-type").map(str::to_owned),
         content_length,
         chunked,
@@ -516,10 +489,7 @@ fn serve_connection(stream: TcpStream, state: &State, stop: &AtomicBool) {
     let Ok(mut writer) = stream.try_clone() else {
         return;
     };
-    let mut reader = BufReader::new(TimedStream {
-        stream,
-        deadline: Instant::now(),
-    });
+    let mut reader = BufReader::new(TimedStream { stream, deadline: Instant::now() });
     while !stop.load(Ordering::SeqCst) {
         // The whole next request, idle wait included, must arrive within the read timeout.
         reader.get_mut().deadline = Instant::now() + state.read_timeout;
@@ -553,14 +523,7 @@ fn serve_connection(stream: TcpStream, state: &State, stop: &AtomicBool) {
             respond(&mut writer, 404, "Not Found", "", b"", request.close)
         } else if request.method != "POST" {
             state.log_refusal(405, "Method Not Allowed");
-            respond(
-                &mut writer,
-                405,
-                "Method Not Allowed",
-                "allow: POST\r\n",
-                b"",
-                request.close,
-            )
+            respond(&mut writer, 405, "Method Not Allowed", "allow: POST\r\n", b"", request.close)
         } else {
             let verdict = state.judge.judge(request.content_type.as_deref(), &body);
             state.log(&verdict);
@@ -573,14 +536,7 @@ fn serve_connection(stream: TcpStream, state: &State, stop: &AtomicBool) {
                 })
                 .to_string();
                 let extra = "content-type: application/json\r\ncontent-language: en-US\r\n";
-                respond(
-                    &mut writer,
-                    400,
-                    "Bad Request",
-                    extra,
-                    body.as_bytes(),
-                    request.close,
-                )
+                respond(&mut writer, 400, "Bad Request", extra, body.as_bytes(), request.close)
             }
         };
         if result.is_err() || request.close {

@@ -18,9 +18,7 @@ pub mod net;
 pub const EVENTS_PATH: &str = "/security/api/v1/security-events";
 
 pub fn data(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(path)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(path)
 }
 
 pub fn read_data(path: &str) -> String {
@@ -60,10 +58,8 @@ pub fn b64url(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::new();
     for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
+        let n =
+            chunk.iter().enumerate().fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
         for i in 0..=chunk.len() {
             out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
         }
@@ -115,13 +111,7 @@ impl KeepAliveServer {
                 let _ = w.join();
             }
         });
-        KeepAliveServer {
-            port,
-            connections,
-            requests,
-            stop,
-            thread: Some(thread),
-        }
+        KeepAliveServer { port, connections, requests, stop, thread: Some(thread) }
     }
 }
 
@@ -171,10 +161,7 @@ fn serve_202(stream: TcpStream, requests: &AtomicUsize) {
             break;
         }
         requests.fetch_add(1, Ordering::SeqCst);
-        if writer
-            .write_all(b"HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n")
-            .is_err()
-        {
+        if writer.write_all(b"HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n").is_err() {
             break;
         }
     }
@@ -194,11 +181,7 @@ pub enum Action {
     /// unread in the socket, so closing it resets).
     ResetInHeaders,
     /// Write `head`, then `body` one byte per `delay`.
-    Trickle {
-        head: Vec<u8>,
-        body: Vec<u8>,
-        delay: Duration,
-    },
+    Trickle { head: Vec<u8>, body: Vec<u8>, delay: Duration },
 }
 
 /// An answer with a status and headers, and a body with its `Content-Length`.
@@ -224,9 +207,7 @@ impl SeenRequest {
     pub fn header(&self, name: &str) -> Option<String> {
         self.head.lines().skip(1).find_map(|line| {
             let (n, v) = line.split_once(':')?;
-            n.trim()
-                .eq_ignore_ascii_case(name)
-                .then(|| v.trim().to_owned())
+            n.trim().eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
         })
     }
 }
@@ -259,21 +240,14 @@ impl ScriptedServer {
                 let Ok(stream) = stream else { continue };
                 connections2.fetch_add(1, Ordering::SeqCst);
                 let (seen, stop, actions) = (seen2.clone(), stop2.clone(), actions.clone());
-                workers.push(std::thread::spawn(move || {
-                    run_script(stream, &seen, &stop, &actions)
-                }));
+                workers
+                    .push(std::thread::spawn(move || run_script(stream, &seen, &stop, &actions)));
             }
             for w in workers {
                 let _ = w.join();
             }
         });
-        ScriptedServer {
-            port,
-            seen,
-            connections,
-            stop,
-            thread: Some(thread),
-        }
+        ScriptedServer { port, seen, connections, stop, thread: Some(thread) }
     }
 
     pub fn origin(&self) -> String {

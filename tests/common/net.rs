@@ -92,13 +92,7 @@ impl TlsReceiver {
                 }
             }
         });
-        TlsReceiver {
-            port,
-            connections,
-            requests,
-            stop,
-            thread: Some(thread),
-        }
+        TlsReceiver { port, connections, requests, stop, thread: Some(thread) }
     }
 }
 
@@ -121,10 +115,7 @@ pub fn read_request(stream: &mut impl Read) -> Option<Vec<u8>> {
             let head = String::from_utf8_lossy(&data[..end]).to_ascii_lowercase();
             let len: usize = head
                 .lines()
-                .find_map(|l| {
-                    l.strip_prefix("content-length:")
-                        .and_then(|v| v.trim().parse().ok())
-                })
+                .find_map(|l| l.strip_prefix("content-length:").and_then(|v| v.trim().parse().ok()))
                 .unwrap_or(0);
             if data.len() >= end + 4 + len {
                 return Some(data[end + 4..end + 4 + len].to_vec());
@@ -170,9 +161,8 @@ impl ConnectProxy {
                     }
                 }
                 let head = String::from_utf8_lossy(&head).into_owned();
-                let Some(target) = head
-                    .strip_prefix("CONNECT ")
-                    .and_then(|r| r.split_whitespace().next())
+                let Some(target) =
+                    head.strip_prefix("CONNECT ").and_then(|r| r.split_whitespace().next())
                 else {
                     let _ = client
                         .write_all(b"HTTP/1.1 405 Method Not Allowed\r\ncontent-length: 0\r\n\r\n");
@@ -192,12 +182,7 @@ impl ConnectProxy {
                 }
             }
         });
-        ConnectProxy {
-            port,
-            targets,
-            stop,
-            thread: Some(thread),
-        }
+        ConnectProxy { port, targets, stop, thread: Some(thread) }
     }
 
     pub fn url(&self) -> String {

@@ -33,10 +33,7 @@ pub(crate) fn read_tokens(files: &[PathBuf]) -> Result<Vec<Line>, Usage> {
         for (n, line) in text.lines().enumerate() {
             let token = line.trim();
             if !token.is_empty() {
-                lines.push(Line {
-                    source: format!("{name}:{}", n + 1),
-                    token: token.to_owned(),
-                });
+                lines.push(Line { source: format!("{name}:{}", n + 1), token: token.to_owned() });
             }
         }
     }

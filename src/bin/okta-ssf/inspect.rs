@@ -25,12 +25,7 @@ pub(crate) struct Args {
 }
 
 pub(crate) fn run(args: Args) -> Result<bool, Usage> {
-    let org = args
-        .domain
-        .as_deref()
-        .map(Client::new)
-        .transpose()?
-        .map(|c| c.origin().to_owned());
+    let org = args.domain.as_deref().map(Client::new).transpose()?.map(|c| c.origin().to_owned());
     let files: Vec<PathBuf> = args.file.into_iter().collect();
     let mut all_pass = true;
     for (i, line) in read_tokens(&files)?.iter().enumerate() {

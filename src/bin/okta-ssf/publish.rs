@@ -56,9 +56,7 @@ pub(crate) fn run(args: Args) -> Result<bool, Usage> {
         (None, Some(url)) => Some(ClientBuilder::with_endpoint(url)),
         (None, None) if args.dry_run => None,
         (None, None) => {
-            return Err(Usage(
-                "give --domain (or set OKTA_CLIENT_ORGURL) or --endpoint".into(),
-            ));
+            return Err(Usage("give --domain (or set OKTA_CLIENT_ORGURL) or --endpoint".into()));
         }
         (Some(_), Some(_)) => return Err(Usage("give --domain or --endpoint, not both".into())),
     }
@@ -81,11 +79,7 @@ pub(crate) fn run(args: Args) -> Result<bool, Usage> {
     let mut out = std::io::stdout().lock();
     for (i, line) in lines.iter().enumerate() {
         let record = outcome(client.as_ref(), line, &mut counts);
-        let text = if args.json {
-            Value::Object(record).to_string()
-        } else {
-            text_line(&record)
-        };
+        let text = if args.json { Value::Object(record).to_string() } else { text_line(&record) };
         progress.clear();
         writeln!(out, "{text}")
             .map_err(|e| Usage(format!("cannot write to standard output: {e}")))?;
@@ -195,10 +189,7 @@ struct Progress {
 
 impl Progress {
     fn new(total: usize) -> Progress {
-        Progress {
-            total,
-            active: total > 1 && std::io::stderr().is_terminal(),
-        }
+        Progress { total, active: total > 1 && std::io::stderr().is_terminal() }
     }
 
     fn show(&mut self, done: usize) {

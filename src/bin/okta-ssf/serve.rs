@@ -111,12 +111,8 @@ pub(crate) fn demo(_args: DemoArgs) -> Result<bool, Usage> {
             ComplianceStatus::Compliant,
         )
         .reason_admin("Disk encryption turned off"),
-        Event::device_risk_change(
-            Subject::device("laptop-0042"),
-            RiskLevel::High,
-            RiskLevel::Low,
-        )
-        .reason_admin("Endpoint agent raised the risk"),
+        Event::device_risk_change(Subject::device("laptop-0042"), RiskLevel::High, RiskLevel::Low)
+            .reason_admin("Endpoint agent raised the risk"),
         Event::user_risk_change(user(), RiskLevel::High, RiskLevel::Medium)
             .reason_admin("Impossible travel"),
         Event::ip_change(user(), "198.51.100.7".parse()?, "203.0.113.9".parse()?)
@@ -127,9 +123,7 @@ pub(crate) fn demo(_args: DemoArgs) -> Result<bool, Usage> {
     let mut cases: Vec<(String, &str, String)> = Vec::new();
     for event in events {
         let label = EventType::from_uri(event.type_uri()).map_or("event", EventType::short_name);
-        let token = SetBuilder::new(DEMO_ISS, DEMO_AUD)
-            .event(event)
-            .sign(&key)?;
+        let token = SetBuilder::new(DEMO_ISS, DEMO_AUD).event(event).sign(&key)?;
         cases.push((format!("{label}, signed with demo-key"), "accepted", token));
     }
     let wrong_audience = SetBuilder::new(DEMO_ISS, "https://demo-admin.okta.com")
@@ -151,33 +145,17 @@ pub(crate) fn demo(_args: DemoArgs) -> Result<bool, Usage> {
     let mut as_expected = 0;
     for (n, (label, expected, token)) in cases.iter().enumerate() {
         println!("== {label}: expect {expected}");
-        let line = Line {
-            source: format!("demo:{}", n + 1),
-            token: token.clone(),
-        };
+        let line = Line { source: format!("demo:{}", n + 1), token: token.clone() };
         let text = text_line(&outcome(Some(&client), &line, &mut counts));
         let ok = text.starts_with(expected.split(' ').next().unwrap_or_default())
-            && expected
-                .split(' ')
-                .nth(1)
-                .is_none_or(|code| text.contains(&format!(" {code}:")));
+            && expected.split(' ').nth(1).is_none_or(|code| text.contains(&format!(" {code}:")));
         if ok {
             as_expected += 1;
         }
-        println!(
-            "{text}{}",
-            if ok {
-                ""
-            } else {
-                "   <- NOT what was expected"
-            }
-        );
+        println!("{text}{}", if ok { "" } else { "   <- NOT what was expected" });
     }
     receiver.shutdown();
-    eprintln!(
-        "okta-ssf demo: {as_expected} of {} outcomes as expected",
-        cases.len()
-    );
+    eprintln!("okta-ssf demo: {as_expected} of {} outcomes as expected", cases.len());
     Ok(as_expected == cases.len())
 }
 

@@ -130,38 +130,24 @@ fn read_key(path: &Path, kid: &str) -> Result<SigningKey, Usage> {
 }
 
 fn required<T>(value: Option<T>, flag: &str, event_type: EventType) -> Result<T, Usage> {
-    value.ok_or_else(|| {
-        Usage(format!(
-            "--{flag} is required for {}",
-            event_type.short_name()
-        ))
-    })
+    value.ok_or_else(|| Usage(format!("--{flag} is required for {}", event_type.short_name())))
 }
 
 fn typed_event(name: &str, m: Members) -> Result<Event, Usage> {
     let event_type = EventType::from_short_name(name).ok_or_else(|| {
         let names: Vec<_> = EventType::ALL.iter().map(|t| t.short_name()).collect();
-        Usage(format!(
-            "unknown event `{name}`; use one of: {}",
-            names.join(", ")
-        ))
+        Usage(format!("unknown event `{name}`; use one of: {}", names.join(", ")))
     })?;
-    let subject = match (
-        m.user_email.as_deref(),
-        m.user_id.as_deref(),
-        m.device_id.as_deref(),
-    ) {
-        (Some(email), _, device) => device
-            .into_iter()
-            .fold(Subject::user_email(email), Subject::and_device),
-        (None, Some(id), device) => device
-            .into_iter()
-            .fold(Subject::user_opaque(id), Subject::and_device),
+    let subject = match (m.user_email.as_deref(), m.user_id.as_deref(), m.device_id.as_deref()) {
+        (Some(email), _, device) => {
+            device.into_iter().fold(Subject::user_email(email), Subject::and_device)
+        }
+        (None, Some(id), device) => {
+            device.into_iter().fold(Subject::user_opaque(id), Subject::and_device)
+        }
         (None, None, Some(device)) => Subject::device(device),
         (None, None, None) => {
-            return Err(Usage(
-                "give a subject: --user-email, --user-id or --device-id".into(),
-            ));
+            return Err(Usage("give a subject: --user-email, --user-id or --device-id".into()));
         }
     };
     let mut event = match event_type {
@@ -232,10 +218,7 @@ fn json_event(path: &Path) -> Result<Event, Usage> {
     match value {
         Value::Object(map) if map.len() == 1 => match map.into_iter().next() {
             Some((uri, Value::Object(members))) => Ok(Event::custom(&uri, members)),
-            _ => Err(Usage(format!(
-                "{}: the event must be a JSON object",
-                path.display()
-            ))),
+            _ => Err(Usage(format!("{}: the event must be a JSON object", path.display()))),
         },
         _ => Err(Usage(format!(
             "{}: expected {{\"<event type URI>\": {{...}}}} with exactly one event",
