@@ -57,7 +57,7 @@ fn main() {
     for size in [800, 4096] {
         let token = token_of_size(size);
         let checked = okta_ssf::check_token(&token).expect("valid");
-        let claims_json = serde_json::to_vec(checked.claims()).expect("json");
+        let claims_json = serde_json::to_vec(&checked.claims()).expect("json");
         let (check, floor, ratio) = side_by_side(
             rounds,
             iters,

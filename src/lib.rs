@@ -104,12 +104,14 @@
 #![warn(rust_2018_idioms, unreachable_pub)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+use std::borrow::Cow;
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
+use serde_core::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 #[cfg(feature = "lint")]
@@ -1628,81 +1630,89 @@ fn plain_text(body: &[u8]) -> Option<String> {
 // ---------------------------------------------------------------------------------------------
 // The pre-send check
 
-/// A token that passed [`check_token`], with its header and claims parsed.
+/// A token that passed [`check_token`]: the members the check read, and the decoded header and
+/// claims, which [`header`](Token::header) and [`claims`](Token::claims) parse when asked.
 ///
 /// `Debug` shows only the algorithm and the event types: claim values carry personal data.
 #[derive(Clone)]
 pub struct Token {
-    header: Map<String, Value>,
-    claims: Map<String, Value>,
+    header_json: String,
+    claims_json: String,
+    alg: String,
+    kid: String,
+    issuer: String,
+    audiences: Vec<String>,
+    issued_at: i64,
+    jti: String,
+    event_types: Vec<String>,
 }
 
 impl Token {
-    /// The JOSE header, as parsed.
-    pub fn header(&self) -> &Map<String, Value> {
-        &self.header
+    /// The JOSE header, parsed by serde_json at each call.
+    pub fn header(&self) -> Map<String, Value> {
+        object(&self.header_json)
     }
 
-    /// The claims, as parsed.
-    pub fn claims(&self) -> &Map<String, Value> {
-        &self.claims
+    /// The claims, parsed by serde_json at each call.
+    pub fn claims(&self) -> Map<String, Value> {
+        object(&self.claims_json)
     }
 
     /// The header's `alg`, such as `RS256`.
     pub fn alg(&self) -> &str {
-        str_member(&self.header, "alg")
+        &self.alg
     }
 
     /// The header's `kid`: the key in the provider's JWKS that must verify the signature.
     pub fn kid(&self) -> &str {
-        str_member(&self.header, "kid")
+        &self.kid
     }
 
     /// The `iss` claim.
     pub fn issuer(&self) -> &str {
-        str_member(&self.claims, "iss")
+        &self.issuer
     }
 
     /// The `aud` claim's audiences (one for a string, each for an array).
     pub fn audiences(&self) -> impl Iterator<Item = &str> {
-        let aud = self.claims.get("aud");
-        let many = aud.and_then(Value::as_array).into_iter().flatten();
-        aud.and_then(Value::as_str).into_iter().chain(many.filter_map(Value::as_str))
+        self.audiences.iter().map(String::as_str)
     }
 
     /// The `iat` claim, in seconds since the Unix epoch.
     pub fn issued_at(&self) -> i64 {
-        self.claims.get("iat").and_then(Value::as_i64).unwrap_or_default()
+        self.issued_at
     }
 
     /// The `jti` claim: the token's unique id.
     pub fn jti(&self) -> &str {
-        str_member(&self.claims, "jti")
+        &self.jti
     }
 
-    /// The `events` claim: event type URI to event object.
-    pub fn events(&self) -> &Map<String, Value> {
-        // The fallback is not reached: `check_token`, which makes every `Token`, saw an object.
-        static NONE: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
-        self.claims.get("events").and_then(Value::as_object).unwrap_or(&NONE)
+    /// The `events` claim, event type URI to event object, parsed by serde_json at each call.
+    pub fn events(&self) -> Map<String, Value> {
+        match self.claims().remove("events") {
+            Some(Value::Object(events)) => events,
+            _ => Map::new(),
+        }
     }
 
-    /// The event type URIs in `events`.
+    /// The event type URIs in `events`, in the order of [`events`](Token::events).
     pub fn event_types(&self) -> impl Iterator<Item = &str> {
-        self.events().keys().map(String::as_str)
+        self.event_types.iter().map(String::as_str)
     }
 }
 
-/// The string `name` in `map`, or `""`: for members `check_token` saw to be strings.
-fn str_member<'a>(map: &'a Map<String, Value>, name: &str) -> &'a str {
-    map.get(name).and_then(Value::as_str).unwrap_or_default()
+/// `json`, which the check read as a JSON object, parsed as a map. The check read it with
+/// serde_json as a `Value` is read, so this does not fail; an empty map would stand in.
+fn object(json: &str) -> Map<String, Value> {
+    serde_json::from_str(json).unwrap_or_default()
 }
 
 impl fmt::Debug for Token {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Token")
-            .field("alg", &self.alg())
-            .field("event_types", &self.event_types().collect::<Vec<_>>())
+            .field("alg", &self.alg)
+            .field("event_types", &self.event_types)
             .field("claims", &"[redacted]")
             .finish()
     }
@@ -1843,23 +1853,121 @@ pub fn check_token(token: &str) -> Result<Token, TokenError> {
     else {
         return Err(TokenError::Segments(token.split('.').count()));
     };
-    let header = decode_object(header, Segment::Header)?;
-    check_header(&header)?;
+    let header_json = decode_json(header, Segment::Header)?;
+    let (alg, kid) = check_header(&members(&header_json, Segment::Header)?)?;
     // After the header, so that `alg: none` (which comes with an empty signature) is named.
     if signature.is_empty() {
         return Err(TokenError::Unsigned);
     }
     decode_segment(signature, Segment::Signature)?;
-    let claims = decode_object(claims, Segment::Claims)?;
-    check_claims(&claims)?;
-    Ok(Token { header, claims })
+    let claims_json = decode_json(claims, Segment::Claims)?;
+    let claims = check_claims(&members(&claims_json, Segment::Claims)?)?;
+    Ok(Token { header_json, claims_json, alg, kid, ..claims })
+}
+
+/// A JSON value as the check reads it: with serde_json's parser, each value through
+/// `deserialize_any` as a `serde_json::Value` is read, so that the check accepts exactly the JSON
+/// a `Value` accepts (escapes, number range and nesting depth included), but with strings
+/// borrowed where they can be and nothing kept of a value beyond what the check asks.
+enum Shape<'a> {
+    Str(Cow<'a, str>),
+    /// An integer a `Value` holds as an `i64`.
+    Int(i64),
+    Array(Vec<Shape<'a>>),
+    /// An object's entries in document order; as in a `Value`, the last of a repeated name wins.
+    Object(Vec<(Cow<'a, str>, Shape<'a>)>),
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Shape<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ShapeVisitor)
+    }
+}
+
+struct ShapeVisitor;
+
+impl<'de> Visitor<'de> for ShapeVisitor {
+    type Value = Shape<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Shape<'de>, E> {
+        Ok(Shape::Other)
+    }
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<Shape<'de>, E> {
+        Ok(Shape::Int(n))
+    }
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<Shape<'de>, E> {
+        Ok(i64::try_from(n).map_or(Shape::Other, Shape::Int))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Shape<'de>, E> {
+        Ok(Shape::Other)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Shape<'de>, E> {
+        Ok(Shape::Other)
+    }
+    fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Shape<'de>, E> {
+        Ok(Shape::Str(Cow::Borrowed(s)))
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Shape<'de>, E> {
+        Ok(Shape::Str(Cow::Owned(s.to_owned())))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Shape<'de>, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Shape::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Shape<'de>, A::Error> {
+        let mut entries = Vec::new();
+        while let Some((key, value)) = map.next_entry()? {
+            match key {
+                Shape::Str(name) => entries.push((name, value)),
+                _ => return Err(de::Error::custom("an object key that is not a string")),
+            }
+        }
+        Ok(Shape::Object(entries))
+    }
+}
+
+/// A header or claims segment, decoded; JSON that is not UTF-8 is not JSON.
+fn decode_json(segment: &str, which: Segment) -> Result<String, TokenError> {
+    String::from_utf8(decode_segment(segment, which)?).map_err(|_| TokenError::NotJson(which))
+}
+
+/// The members of the JSON object `json`, read by serde_json.
+fn members(json: &str, which: Segment) -> Result<Vec<(Cow<'_, str>, Shape<'_>)>, TokenError> {
+    match serde_json::from_str(json) {
+        Ok(Shape::Object(members)) => Ok(members),
+        Ok(_) => Err(TokenError::NotObject(which)),
+        Err(_) => Err(TokenError::NotJson(which)),
+    }
+}
+
+/// The value of `name` among `members`: the last, as in a `Value`.
+fn member<'m, 'a>(members: &'m [(Cow<'a, str>, Shape<'a>)], name: &str) -> Option<&'m Shape<'a>> {
+    members.iter().rev().find(|(key, _)| key == name).map(|(_, value)| value)
+}
+
+/// A string that is not empty, as an owned string.
+fn text(shape: &Shape<'_>) -> Option<String> {
+    match shape {
+        Shape::Str(s) if !s.is_empty() => Some(s.to_string()),
+        _ => None,
+    }
 }
 
 /// The header must have `alg` (not `none`, not HMAC), a non-empty `kid` and
-/// `typ: secevent+jwt`.
-fn check_header(header: &Map<String, Value>) -> Result<(), TokenError> {
-    let text = |name: &str| header.get(name).and_then(Value::as_str);
-    let alg = text("alg").ok_or(TokenError::MissingHeader("alg"))?;
+/// `typ: secevent+jwt`; its `alg` and `kid`.
+fn check_header(header: &[(Cow<'_, str>, Shape<'_>)]) -> Result<(String, String), TokenError> {
+    let string = |name: &'static str| match member(header, name) {
+        Some(Shape::Str(s)) => Ok(s),
+        _ => Err(TokenError::MissingHeader(name)),
+    };
+    let alg = string("alg")?;
     if alg.eq_ignore_ascii_case("none") {
         return Err(TokenError::AlgNone);
     }
@@ -1867,46 +1975,56 @@ fn check_header(header: &Map<String, Value>) -> Result<(), TokenError> {
     if alg.as_bytes().get(..2).is_some_and(|prefix| prefix.eq_ignore_ascii_case(b"HS")) {
         return Err(TokenError::AlgSymmetric);
     }
-    if text("kid").is_none_or(str::is_empty) {
-        return Err(TokenError::MissingHeader("kid"));
-    }
-    let typ = text("typ").ok_or(TokenError::MissingHeader("typ"))?;
+    let kid = string("kid").ok().filter(|kid| !kid.is_empty());
+    let kid = kid.ok_or(TokenError::MissingHeader("kid"))?;
+    let typ = string("typ")?;
     // Media types compare case-insensitively, and `application/` may be left out (RFC 7515).
-    let secevent =
-        typ.eq_ignore_ascii_case(SECEVENT_JWT) || typ.eq_ignore_ascii_case("secevent+jwt");
-    secevent.then_some(()).ok_or(TokenError::Typ)
+    if !typ.eq_ignore_ascii_case(SECEVENT_JWT) && !typ.eq_ignore_ascii_case("secevent+jwt") {
+        return Err(TokenError::Typ);
+    }
+    Ok((alg.to_string(), kid.to_string()))
 }
 
-/// The claims Okta requires, each of the right type: `iss`, `aud`, `iat`, `jti`, `events`.
-fn check_claims(claims: &Map<String, Value>) -> Result<(), TokenError> {
-    let claim = |name: &'static str| claims.get(name).ok_or(TokenError::MissingClaim(name));
+/// The claims Okta requires, each of the right type: `iss`, `aud`, `iat`, `jti`, `events`. A
+/// token of those, with the header's parts left empty.
+fn check_claims(claims: &[(Cow<'_, str>, Shape<'_>)]) -> Result<Token, TokenError> {
+    let claim = |name: &'static str| member(claims, name).ok_or(TokenError::MissingClaim(name));
     let wrong =
         |name: &'static str, expected: &'static str| TokenError::ClaimType { name, expected };
-    let non_empty = |value: &Value| value.as_str().is_some_and(|s| !s.is_empty());
-    if !non_empty(claim("iss")?) {
-        return Err(wrong("iss", "a non-empty string"));
-    }
-    let aud_ok = match claim("aud")? {
-        Value::Array(audiences) => !audiences.is_empty() && audiences.iter().all(non_empty),
-        aud => non_empty(aud),
+    let issuer = text(claim("iss")?).ok_or(wrong("iss", "a non-empty string"))?;
+    let audiences = match claim("aud")? {
+        Shape::Array(items) if !items.is_empty() => items.iter().map(text).collect(),
+        aud => text(aud).map(|one| vec![one]),
     };
-    if !aud_ok {
-        return Err(wrong("aud", "a non-empty string or array of non-empty strings"));
-    }
-    if claim("iat")?.as_i64().is_none() {
+    let audiences =
+        audiences.ok_or(wrong("aud", "a non-empty string or array of non-empty strings"))?;
+    let &Shape::Int(issued_at) = claim("iat")? else {
         return Err(wrong("iat", "an integer number of seconds"));
+    };
+    let jti = text(claim("jti")?).ok_or(wrong("jti", "a non-empty string"))?;
+    let Shape::Object(entries) = claim("events")? else {
+        return Err(wrong("events", "a JSON object"));
+    };
+    // By name, the last of a repeated one winning, in a map's order: the events a `Value` holds.
+    let events: std::collections::BTreeMap<_, _> = entries.iter().map(|(k, v)| (k, v)).collect();
+    if events.is_empty() {
+        return Err(TokenError::NoEvents);
     }
-    if !non_empty(claim("jti")?) {
-        return Err(wrong("jti", "a non-empty string"));
+    if !events.values().all(|event| matches!(event, Shape::Object(_))) {
+        return Err(TokenError::EventNotObject);
     }
-    match claim("events")? {
-        Value::Object(events) if events.is_empty() => Err(TokenError::NoEvents),
-        Value::Object(events) if !events.values().all(Value::is_object) => {
-            Err(TokenError::EventNotObject)
-        }
-        Value::Object(_) => Ok(()),
-        _ => Err(wrong("events", "a JSON object")),
-    }
+    let event_types = events.keys().map(|name| name.to_string()).collect();
+    Ok(Token {
+        header_json: String::new(),
+        claims_json: String::new(),
+        alg: String::new(),
+        kid: String::new(),
+        issuer,
+        audiences,
+        issued_at,
+        jti,
+        event_types,
+    })
 }
 
 /// base64url without padding, read strictly: no `=`, no character outside the alphabet, no set
@@ -1918,19 +2036,6 @@ fn decode_segment(segment: &str, which: Segment) -> Result<Vec<u8>, TokenError> 
         return Err(TokenError::Padded(which));
     }
     BASE64URL.decode(segment).map_err(|_| TokenError::Base64(which))
-}
-
-/// A header or claims segment, decoded and parsed; JSON that is not UTF-8 is not JSON.
-fn decode_object(segment: &str, which: Segment) -> Result<Map<String, Value>, TokenError> {
-    // Checked as UTF-8 once, whole: `from_str` then need not check each string again, which
-    // makes the parse a fifth faster than `from_slice` (benches/check.rs).
-    let json = String::from_utf8(decode_segment(segment, which)?)
-        .map_err(|_| TokenError::NotJson(which))?;
-    match serde_json::from_str(&json) {
-        Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(TokenError::NotObject(which)),
-        Err(_) => Err(TokenError::NotJson(which)),
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
