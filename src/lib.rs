@@ -5,7 +5,9 @@
 //! must be revoked, a device is no longer compliant or a user's risk went up. The token goes out
 //! as its exact bytes with `Content-Type: application/secevent+jwt` and `Accept: application/json`,
 //! no credentials ride along (the token's signature is the authentication), redirects are never
-//! followed, and every answer the receiver can give becomes a typed value.
+//! followed, and every answer the receiver can give becomes a typed value. No token, claim value
+//! or response body (beyond the server's own error text) appears in a `Debug` or `Display`
+//! string, an error or a log line: tokens carry personal data such as email addresses.
 //!
 //! ```toml
 //! [dependencies]
@@ -86,12 +88,6 @@
 //! deadline ([`RetryPolicy`], [`ClientBuilder`]). Retries are logged at debug level through the
 //! `log` facade.
 //!
-//! # What never leaves the process
-//!
-//! No token, claim value or response body (beyond the server's own error text) appears in a
-//! `Debug` or `Display` string, an error or a log line. Tokens carry personal data such as email
-//! and IP addresses.
-//!
 //! # Minimum supported Rust version
 //!
 //! Rust 1.85, the version ureq 3 and edition 2024 need. Raising it is a minor-version change,
@@ -133,15 +129,12 @@ pub const OKTA_EVENTS_PATH: &str = "/security/api/v1/security-events";
 pub const SECEVENT_JWT: &str = "application/secevent+jwt";
 
 /// The largest token, in bytes, that [`check_token`] (and so [`Client::publish`], unless its
-/// check is turned off with [`TokenCheck::Skip`]) accepts: 64 KiB.
-///
-/// Real SETs are well under 4 KiB; anything near this size is a mistake, not an event.
+/// check is [`TokenCheck::Skip`]) accepts: 64 KiB. Real SETs are well under 4 KiB.
 pub const MAX_TOKEN_BYTES: usize = 64 * 1024;
 
-/// The most bytes of a response body this crate reads: 64 KiB.
-///
-/// A longer `400` body gives [`Error::ResponseTooLarge`]; a longer body on any other answer is
-/// not read at all (and its connection is not reused).
+/// The most bytes of a response body this crate reads: 64 KiB. A longer `400` body gives
+/// [`Error::ResponseTooLarge`]; a longer body on any other answer is not read (nor its
+/// connection reused).
 pub const MAX_RESPONSE_BYTES: u64 = 64 * 1024;
 
 /// The most characters of the server's own error text kept in a [`Rejection`] or an [`Error`].
@@ -252,21 +245,12 @@ impl Client {
     /// Like [`publish`](Client::publish), and also returns what the answer said about itself:
     /// its HTTP status, Okta's `X-Okta-Request-Id` and the `X-Rate-Limit-*` headers.
     ///
-    /// ```no_run
-    /// # fn main() -> Result<(), okta_ssf::Error> {
-    /// # let (client, token) = (okta_ssf::Client::new("acme.okta.com")?, "");
-    /// let delivery = client.publish_detailed(token)?;
-    /// println!("{:?}, request id {:?}", delivery.status(), delivery.request_id());
-    /// # Ok(())
-    /// # }
-    /// ```
-    ///
     /// # Errors
     ///
     /// As [`publish`](Client::publish). The same details are on the error, through
     /// [`Error::http_status`], [`Error::request_id`] and [`Error::rate_limit`].
     pub fn publish_detailed(&self, token: &str) -> Result<Delivery, Error> {
-        let token = trim_ascii(token);
+        let token = token.trim_ascii();
         let options = &self.inner.options;
         if options.token_check == TokenCheck::Enforce {
             check_token(token).map_err(Error::InvalidToken)?;
@@ -1034,7 +1018,7 @@ pub enum Error {
     /// The receiver answered with a redirect, which is never followed: a token carries personal
     /// data and must reach exactly the address configured. Usually the domain or URL is not the
     /// org's own (check for a custom domain, a typo, or `http://`).
-    #[error("receiver answered {status} redirect{}; redirects are not followed, check the domain or URL", location_text(.location))]
+    #[error("receiver answered {status} redirect{}; redirects are not followed, check the domain or URL", .location.as_ref().map_or(String::new(), |l| format!(" to {l}")))]
     Redirect {
         /// The HTTP status, `3xx`.
         status: u16,
@@ -1151,13 +1135,6 @@ impl fmt::Display for Tries {
             0 | 1 => Ok(()),
             n => write!(f, " after {n} attempts"),
         }
-    }
-}
-
-fn location_text(location: &Option<String>) -> String {
-    match location {
-        Some(l) => format!(" to {l}"),
-        None => String::new(),
     }
 }
 
@@ -1435,10 +1412,6 @@ fn is_placeholder(s: &str) -> bool {
         || lower.trim_start_matches("https://").trim_end_matches('/') == "subdomain.okta.com"
 }
 
-fn trim_ascii(s: &str) -> &str {
-    s.trim_matches(|c: char| c.is_ascii_whitespace())
-}
-
 // ---------------------------------------------------------------------------------------------
 // Answers
 
@@ -1453,7 +1426,13 @@ fn response_info(response: &ureq::http::Response<ureq::Body>, attempts: u32) -> 
     };
     let http_status = response.status().as_u16();
     let retry_after = if matches!(http_status, 429 | 503) {
-        server_wait(rate_limit.reset, header("retry-after"), header("date"), unix_now())
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+        server_wait(
+            rate_limit.reset,
+            header("retry-after"),
+            header("date"),
+            now.map_or(0, |d| d.as_secs()),
+        )
     } else {
         None
     };
@@ -1465,10 +1444,6 @@ fn response_info(response: &ureq::http::Response<ureq::Body>, attempts: u32) -> 
         message: None,
         attempts,
     }))
-}
-
-fn unix_now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
 /// How long a `429` or `503` asks the client to wait, by the server's clock when it sent
@@ -1491,38 +1466,10 @@ fn server_wait(
     parse_http_date(retry_after).map(|at| Duration::from_secs(at.saturating_sub(server_now)))
 }
 
-/// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`, RFC 9110 §5.6.7), the only HTTP
-/// date form a sender may generate, into seconds since the Unix epoch.
+/// An HTTP date (RFC 9110 §5.6.7), read by `httpdate`, in seconds since the Unix epoch.
 fn parse_http_date(s: &str) -> Option<u64> {
-    let b = s.trim().as_bytes();
-    if b.len() != 29 || &b[3..5] != b", " || &b[25..] != b" GMT" {
-        return None;
-    }
-    let num = |at: usize, len: usize| -> Option<u64> {
-        let digits = &b[at..at + len];
-        digits
-            .iter()
-            .all(u8::is_ascii_digit)
-            .then(|| digits.iter().fold(0, |n, d| n * 10 + u64::from(d - b'0')))
-    };
-    let month = [
-        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
-        b"Dec",
-    ]
-    .iter()
-    .position(|m| &b[8..11] == *m)? as u64
-        + 1;
-    let (day, year) = (num(5, 2)?, num(12, 4)?);
-    let (hour, minute, second) = (num(17, 2)?, num(20, 2)?, num(23, 2)?);
-    if year < 1970 || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
-        return None;
-    }
-    // Days from the civil date (Howard Hinnant's algorithm), in whole years from March.
-    let (y, m) = if month <= 2 { (year - 1, month + 9) } else { (year, month - 3) };
-    let (era, yoe) = (y / 400, y % 400);
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + (153 * m + 2) / 5 + day - 1;
-    let days = (era * 146_097 + doe).checked_sub(719_468)?;
-    Some(days * 86_400 + hour * 3600 + minute * 60 + second)
+    let at = httpdate::parse_http_date(s.trim()).ok()?;
+    at.duration_since(std::time::UNIX_EPOCH).ok().map(|d| d.as_secs())
 }
 
 fn read_answer(
@@ -1837,7 +1784,7 @@ pub enum TokenError {
 /// assert_eq!(check_token("abc.def").unwrap_err(), TokenError::Segments(2));
 /// ```
 pub fn check_token(token: &str) -> Result<Token, TokenError> {
-    let token = trim_ascii(token);
+    let token = token.trim_ascii();
     if token.is_empty() {
         return Err(TokenError::Empty);
     }
@@ -1861,8 +1808,9 @@ pub fn check_token(token: &str) -> Result<Token, TokenError> {
     }
     decode_segment(signature, Segment::Signature)?;
     let claims_json = decode_json(claims, Segment::Claims)?;
-    let claims = check_claims(&members(&claims_json, Segment::Claims)?)?;
-    Ok(Token { header_json, claims_json, alg, kid, ..claims })
+    let (issuer, audiences, issued_at, jti, event_types) =
+        check_claims(&members(&claims_json, Segment::Claims)?)?;
+    Ok(Token { header_json, claims_json, alg, kid, issuer, audiences, issued_at, jti, event_types })
 }
 
 /// A JSON value as the check reads it: with serde_json's parser, each value through
@@ -1985,9 +1933,12 @@ fn check_header(header: &[(Cow<'_, str>, Shape<'_>)]) -> Result<(String, String)
     Ok((alg.to_string(), kid.to_string()))
 }
 
-/// The claims Okta requires, each of the right type: `iss`, `aud`, `iat`, `jti`, `events`. A
-/// token of those, with the header's parts left empty.
-fn check_claims(claims: &[(Cow<'_, str>, Shape<'_>)]) -> Result<Token, TokenError> {
+/// The claims Okta requires, each of the right type: `iss`, `aud`, `iat`, `jti`, and the
+/// `events`' types.
+#[allow(clippy::type_complexity)] // one caller, which names each part at once
+fn check_claims(
+    claims: &[(Cow<'_, str>, Shape<'_>)],
+) -> Result<(String, Vec<String>, i64, String, Vec<String>), TokenError> {
     let claim = |name: &'static str| member(claims, name).ok_or(TokenError::MissingClaim(name));
     let wrong =
         |name: &'static str, expected: &'static str| TokenError::ClaimType { name, expected };
@@ -2014,17 +1965,7 @@ fn check_claims(claims: &[(Cow<'_, str>, Shape<'_>)]) -> Result<Token, TokenErro
         return Err(TokenError::EventNotObject);
     }
     let event_types = events.keys().map(|name| name.to_string()).collect();
-    Ok(Token {
-        header_json: String::new(),
-        claims_json: String::new(),
-        alg: String::new(),
-        kid: String::new(),
-        issuer,
-        audiences,
-        issued_at,
-        jti,
-        event_types,
-    })
+    Ok((issuer, audiences, issued_at, jti, event_types))
 }
 
 /// base64url without padding, read strictly: no `=`, no character outside the alphabet, no set

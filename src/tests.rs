@@ -690,19 +690,16 @@ fn thread_safety() {
 
 #[test]
 fn http_dates() {
-    assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784111777));
-    assert_eq!(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
-    assert_eq!(parse_http_date("Sun, 30 Nov 2025 00:00:00 GMT"), Some(1764460800));
-    assert_eq!(parse_http_date("Tue, 29 Feb 2028 12:00:00 GMT"), Some(1835438400));
-    for bad in [
-        "",
+    // All three forms a recipient must accept (RFC 9110 §5.6.7).
+    for date in [
+        "Sun, 06 Nov 1994 08:49:37 GMT",
         "Sunday, 06-Nov-94 08:49:37 GMT",
         "Sun Nov  6 08:49:37 1994",
-        "Sun, 06 Foo 1994 08:49:37 GMT",
-        "Sun, 06 Nov 1994 25:49:37 GMT",
-        "Sun, 0x Nov 1994 08:49:37 GMT",
-        "Sun, 06 Nov 1994 08:49:37 UTC",
     ] {
+        assert_eq!(parse_http_date(date), Some(784111777), "{date}");
+    }
+    assert_eq!(parse_http_date(" Tue, 29 Feb 2028 12:00:00 GMT "), Some(1835438400));
+    for bad in ["", "Sun, 06 Foo 1994 08:49:37 GMT", "Sun, 06 Nov 1994 25:49:37 GMT", "soon"] {
         assert_eq!(parse_http_date(bad), None, "{bad}");
     }
 }
