@@ -4,7 +4,7 @@
 //! empty body, or `400` with `{"err", "description"}`, after the same checks in the same order:
 //!
 //! 1. `Content-Type` is `application/secevent+jwt`, the body a compact JWS that passes
-//!    [`check_token`], else `invalid_request`;
+//!    [`check_token`](crate::check_token), else `invalid_request`;
 //! 2. the `kid` names a key in the JWKS, else `invalid_key`;
 //! 3. the signature verifies (RS256, ES256), else `authentication_failed`;
 //! 4. `iss` is one of the configured issuers, else `invalid_issuer`;
