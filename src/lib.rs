@@ -69,15 +69,12 @@
 //!
 //! | the receiver answers | `publish` returns |
 //! |---|---|
-//! | `202` (or any `2xx`) | `Ok(Status::Accepted)` |
+//! | `202` (or any `2xx`) | `Ok(Status::Accepted)`: taken, not yet acted on ([`Status::Accepted`]) |
 //! | `400` with `{"err", "description"}` | `Ok(Status::Rejected(_))`, [`Rejection::code`] is the `err` |
 //! | `400` in Okta's generic shape or not JSON | `Ok(Status::Rejected(_))` keeping the server's words |
 //! | `3xx` | `Err(Error::Redirect)`: never followed |
 //! | `401`, `403`, `404`, `429`, `5xx`, any other status | `Err(_)` of the matching variant |
 //! | DNS, connect, TLS, timeout, broken connection | `Err(_)` with the cause behind [`std::error::Error::source`] |
-//!
-//! `Accepted` means the receiver took the SET, not that Okta acted on it: Okta silently drops a
-//! SET whose subject it does not know and one whose `jti` it has seen before.
 //!
 //! # Retries, timeouts and the deadline
 //!
@@ -87,11 +84,6 @@
 //! rate-limit reset or backs off with jitter between them, and never runs past its 60 s
 //! deadline ([`RetryPolicy`], [`ClientBuilder`]). Retries are logged at debug level through the
 //! `log` facade.
-//!
-//! # Minimum supported Rust version
-//!
-//! Rust 1.85, the version ureq 3 and edition 2024 need. Raising it is a minor-version change,
-//! announced in the changelog.
 //!
 //! [RFC 8417]: https://www.rfc-editor.org/rfc/rfc8417
 //! [RFC 8935]: https://www.rfc-editor.org/rfc/rfc8935
@@ -107,7 +99,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use serde_core::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_core::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 #[cfg(feature = "lint")]
@@ -1813,10 +1805,9 @@ pub fn check_token(token: &str) -> Result<Token, TokenError> {
     Ok(Token { header_json, claims_json, alg, kid, issuer, audiences, issued_at, jti, event_types })
 }
 
-/// A JSON value as the check reads it: with serde_json's parser, each value through
-/// `deserialize_any` as a `serde_json::Value` is read, so that the check accepts exactly the JSON
-/// a `Value` accepts (escapes, number range and nesting depth included), but with strings
-/// borrowed where they can be and nothing kept of a value beyond what the check asks.
+/// A JSON value as the check reads it: by serde_json, each value through `deserialize_any` as a
+/// `serde_json::Value` is read, so the check accepts exactly the JSON a `Value` accepts (escapes,
+/// number range, nesting depth), but keeps only what it asks, with strings borrowed.
 enum Shape<'a> {
     Str(Cow<'a, str>),
     /// An integer a `Value` holds as an `i64`.
@@ -1827,15 +1818,18 @@ enum Shape<'a> {
     Other,
 }
 
-impl<'de> Deserialize<'de> for Shape<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(ShapeVisitor)
+/// Reads one value as a [`Shape`], keeping what its arrays and objects hold `.0` levels deep;
+/// deeper ones are read, and so checked, all the same, and kept empty.
+struct Read(u8);
+
+impl<'de> DeserializeSeed<'de> for Read {
+    type Value = Shape<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Shape<'de>, D::Error> {
+        deserializer.deserialize_any(self)
     }
 }
 
-struct ShapeVisitor;
-
-impl<'de> Visitor<'de> for ShapeVisitor {
+impl<'de> Visitor<'de> for Read {
     type Value = Shape<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -1864,16 +1858,20 @@ impl<'de> Visitor<'de> for ShapeVisitor {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Shape<'de>, A::Error> {
         let mut items = Vec::new();
-        while let Some(item) = seq.next_element()? {
-            items.push(item);
+        while let Some(item) = seq.next_element_seed(Read(self.0.saturating_sub(1)))? {
+            if self.0 > 0 {
+                items.push(item);
+            }
         }
         Ok(Shape::Array(items))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Shape<'de>, A::Error> {
         let mut entries = Vec::new();
-        while let Some((key, value)) = map.next_entry()? {
+        while let Some(key) = map.next_key_seed(Read(0))? {
+            let value = map.next_value_seed(Read(self.0.saturating_sub(1)))?;
             match key {
-                Shape::Str(name) => entries.push((name, value)),
+                Shape::Str(name) if self.0 > 0 => entries.push((name, value)),
+                Shape::Str(_) => {}
                 _ => return Err(de::Error::custom("an object key that is not a string")),
             }
         }
@@ -1888,7 +1886,8 @@ fn decode_json(segment: &str, which: Segment) -> Result<String, TokenError> {
 
 /// The members of the JSON object `json`, read by serde_json.
 fn members(json: &str, which: Segment) -> Result<Vec<(Cow<'_, str>, Shape<'_>)>, TokenError> {
-    match serde_json::from_str(json) {
+    let mut json = serde_json::Deserializer::from_str(json);
+    match Read(2).deserialize(&mut json).and_then(|shape| json.end().map(|()| shape)) {
         Ok(Shape::Object(members)) => Ok(members),
         Ok(_) => Err(TokenError::NotObject(which)),
         Err(_) => Err(TokenError::NotJson(which)),
@@ -1923,8 +1922,8 @@ fn check_header(header: &[(Cow<'_, str>, Shape<'_>)]) -> Result<(String, String)
     if alg.as_bytes().get(..2).is_some_and(|prefix| prefix.eq_ignore_ascii_case(b"HS")) {
         return Err(TokenError::AlgSymmetric);
     }
-    let kid = string("kid").ok().filter(|kid| !kid.is_empty());
-    let kid = kid.ok_or(TokenError::MissingHeader("kid"))?;
+    let kid =
+        string("kid").ok().filter(|kid| !kid.is_empty()).ok_or(TokenError::MissingHeader("kid"))?;
     let typ = string("typ")?;
     // Media types compare case-insensitively, and `application/` may be left out (RFC 7515).
     if !typ.eq_ignore_ascii_case(SECEVENT_JWT) && !typ.eq_ignore_ascii_case("secevent+jwt") {
