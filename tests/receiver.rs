@@ -514,3 +514,53 @@ fn verdict_debug_hides_claim_values() {
     assert!(!debug.contains("secret"), "{debug}");
     assert!(debug.contains("status: 202"), "{debug}");
 }
+
+#[test]
+fn a_rate_limit_and_a_delay_answer_as_okta_does() {
+    let jwks = Jwks::from_json(&read_data("jwks.json")).expect("jwks");
+    let config = ReceiverConfig::new(jwks, &[ISS], AUD)
+        .log(Box::new(Log::default()))
+        .delay(Duration::from_millis(100))
+        .rate_limit(2, Duration::from_secs(60));
+    let receiver = Receiver::start("127.0.0.1:0", config).expect("start");
+    let url = format!("{}/security/api/v1/security-events", receiver.origin());
+    let agent: ureq::Agent =
+        ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let token = read_data("valid/session-revoked-rs256.jwt");
+    let mut answers = Vec::new();
+    for _ in 0..3 {
+        let started = std::time::Instant::now();
+        let mut answer = agent
+            .post(&url)
+            .header("Content-Type", "application/secevent+jwt")
+            .send(token.trim())
+            .expect("answer");
+        assert!(started.elapsed() >= Duration::from_millis(100), "{:?}", started.elapsed());
+        let header =
+            |name: &str| answer.headers().get(name).map(|v| v.to_str().expect("ascii").to_owned());
+        let seen = (
+            answer.status().as_u16(),
+            header("x-rate-limit-limit"),
+            header("x-rate-limit-remaining"),
+            header("x-rate-limit-reset"),
+            header("date"),
+        );
+        let body = answer.body_mut().read_to_string().expect("body");
+        answers.push((seen, body));
+    }
+    let reset = answers[0].0.3.clone().expect("reset").parse::<u64>().expect("seconds");
+    let date = httpdate::parse_http_date(answers[0].0.4.as_deref().expect("date")).expect("date");
+    let now = date.duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_secs();
+    assert!((now + 59..=now + 60).contains(&reset), "reset {reset}, date {now}");
+    let remaining: Vec<_> = answers
+        .iter()
+        .map(|((status, limit, left, ..), _)| (*status, limit.as_deref(), left.as_deref()))
+        .collect();
+    assert_eq!(
+        remaining,
+        [(202, Some("2"), Some("1")), (202, Some("2"), Some("0")), (429, Some("2"), Some("0"))]
+    );
+    let body: Value = serde_json::from_str(&answers[2].1).expect("JSON");
+    assert_eq!(body["errorCode"], "E0000047");
+    assert_eq!(body["errorSummary"], "API call exceeded rate limit due to too many requests.");
+}

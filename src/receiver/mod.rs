@@ -87,6 +87,8 @@ pub struct ReceiverConfig {
     audience: String,
     max_connections: usize,
     read_timeout: Duration,
+    delay: Duration,
+    rate_limit: Option<(u64, u64)>,
     log: Box<dyn Write + Send>,
 }
 
@@ -98,6 +100,8 @@ impl fmt::Debug for ReceiverConfig {
             .field("audience", &self.audience)
             .field("max_connections", &self.max_connections)
             .field("read_timeout", &self.read_timeout)
+            .field("delay", &self.delay)
+            .field("rate_limit", &self.rate_limit)
             .finish_non_exhaustive()
     }
 }
@@ -113,6 +117,8 @@ impl ReceiverConfig {
             audience: audience.to_owned(),
             max_connections: DEFAULT_MAX_CONNECTIONS,
             read_timeout: DEFAULT_READ_TIMEOUT,
+            delay: Duration::ZERO,
+            rate_limit: None,
             log: Box::new(io::stdout()),
         }
     }
@@ -160,13 +166,65 @@ impl ReceiverConfig {
         self.read_timeout = timeout;
         self
     }
+
+    /// Holds each answer back this long, to rehearse a slow receiver (a transmitter's timeouts,
+    /// its throughput with several requests in flight).
+    ///
+    /// Defaults to none.
+    pub fn delay(mut self, delay: Duration) -> ReceiverConfig {
+        self.delay = delay;
+        self
+    }
+
+    /// Answers at most `limit` requests in each window of `window` (whole seconds, at least one),
+    /// as Okta's front door does: every answer carries `X-Rate-Limit-Limit`,
+    /// `X-Rate-Limit-Remaining` and `X-Rate-Limit-Reset` (when the window ends, in seconds since
+    /// the Unix epoch, by the `Date` it also carries), and a request past the limit is answered
+    /// `429` with Okta's `E0000047` error body, so a transmitter's pacing can be watched offline.
+    ///
+    /// Defaults to no limit, and no rate-limit headers.
+    pub fn rate_limit(mut self, limit: u64, window: Duration) -> ReceiverConfig {
+        self.rate_limit = Some((limit, window.as_secs().max(1)));
+        self
+    }
 }
 
 struct State {
     judge: Judge,
     log: Mutex<Box<dyn Write + Send>>,
     read_timeout: Duration,
+    delay: Duration,
+    limiter: Option<Limiter>,
 }
+
+/// An Okta-like rate limit: `limit` requests in each fixed window of `window` seconds.
+struct Limiter {
+    limit: u64,
+    window: u64,
+    /// When the current window ends (seconds since the Unix epoch), and the requests in it.
+    used: Mutex<(u64, u64)>,
+}
+
+impl Limiter {
+    /// Counts one request at `now`: the headers its answer carries, and whether it is over.
+    fn count(&self, now: u64) -> (String, bool) {
+        let mut used = lock(&self.used);
+        if now >= used.0 {
+            *used = (now + self.window, 0);
+        }
+        used.1 += 1;
+        let headers = format!(
+            "x-rate-limit-limit: {}\r\nx-rate-limit-remaining: {}\r\nx-rate-limit-reset: {}\r\n",
+            self.limit,
+            self.limit.saturating_sub(used.1),
+            used.0
+        );
+        (headers, used.1 > self.limit)
+    }
+}
+
+/// Okta's answer past a rate limit.
+const RATE_LIMITED_BODY: &str = r#"{"errorCode":"E0000047","errorSummary":"API call exceeded rate limit due to too many requests.","errorLink":"E0000047","errorId":"okta-ssf-serve","errorCauses":[]}"#;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A thread that panicked while holding a lock left consistent data behind (each critical
@@ -245,6 +303,12 @@ impl Receiver {
             judge: Judge::new(config.keys, config.issuers, config.audience),
             log: Mutex::new(config.log),
             read_timeout: config.read_timeout,
+            delay: config.delay,
+            limiter: config.rate_limit.map(|(limit, window)| Limiter {
+                limit,
+                window,
+                used: Mutex::new((0, 0)),
+            }),
         });
         let stop = Arc::new(AtomicBool::new(false));
         let (state2, stop2) = (state.clone(), stop.clone());
@@ -441,8 +505,9 @@ fn respond(
     close: bool,
 ) -> io::Result<()> {
     let connection = if close { "connection: close\r\n" } else { "" };
+    let date = httpdate::fmt_http_date(SystemTime::now());
     let head = format!(
-        "HTTP/1.1 {status} {reason}\r\ncontent-length: {}\r\n{extra}{connection}\r\n",
+        "HTTP/1.1 {status} {reason}\r\ndate: {date}\r\ncontent-length: {}\r\n{extra}{connection}\r\n",
         body.len()
     );
     let mut out = head.into_bytes();
@@ -518,25 +583,44 @@ fn serve_connection(stream: TcpStream, state: &State, stop: &AtomicBool) {
             // The client stopped halfway: nothing to answer.
             return;
         }
-        let result = if request.path != OKTA_EVENTS_PATH {
+        let now =
+            SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let (limits, over) =
+            state.limiter.as_ref().map_or((String::new(), false), |l| l.count(now));
+        std::thread::sleep(state.delay);
+        let result = if over {
+            state.log_refusal(429, "Too Many Requests");
+            let extra = format!("{limits}content-type: application/json\r\n");
+            respond(
+                &mut writer,
+                429,
+                "Too Many Requests",
+                &extra,
+                RATE_LIMITED_BODY.as_bytes(),
+                request.close,
+            )
+        } else if request.path != OKTA_EVENTS_PATH {
             state.log_refusal(404, "Not Found");
-            respond(&mut writer, 404, "Not Found", "", b"", request.close)
+            respond(&mut writer, 404, "Not Found", &limits, b"", request.close)
         } else if request.method != "POST" {
             state.log_refusal(405, "Method Not Allowed");
-            respond(&mut writer, 405, "Method Not Allowed", "allow: POST\r\n", b"", request.close)
+            let extra = format!("allow: POST\r\n{limits}");
+            respond(&mut writer, 405, "Method Not Allowed", &extra, b"", request.close)
         } else {
             let verdict = state.judge.judge(request.content_type.as_deref(), &body);
             state.log(&verdict);
             if verdict.status() == 202 {
-                respond(&mut writer, 202, "Accepted", "", b"", request.close)
+                respond(&mut writer, 202, "Accepted", &limits, b"", request.close)
             } else {
                 let body = json!({
                     "err": verdict.code().map(ErrorCode::as_str),
                     "description": verdict.description(),
                 })
                 .to_string();
-                let extra = "content-type: application/json\r\ncontent-language: en-US\r\n";
-                respond(&mut writer, 400, "Bad Request", extra, body.as_bytes(), request.close)
+                let extra = format!(
+                    "content-type: application/json\r\ncontent-language: en-US\r\n{limits}"
+                );
+                respond(&mut writer, 400, "Bad Request", &extra, body.as_bytes(), request.close)
             }
         };
         if result.is_err() || request.close {

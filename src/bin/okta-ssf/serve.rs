@@ -35,6 +35,25 @@ pub(crate) struct ServeArgs {
     /// Append the JSON log lines to this file instead of standard output.
     #[arg(long, value_name = "FILE")]
     log: Option<PathBuf>,
+    /// Hold each answer back this many milliseconds, like a slow receiver.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    delay: u64,
+    /// Answer at most N requests every SECS seconds, like Okta: `X-Rate-Limit-*` headers on
+    /// every answer, and 429 with Okta's E0000047 body past the limit (e.g. `100/5`).
+    #[arg(long, value_name = "N/SECS", value_parser = parse_rate_limit)]
+    rate_limit: Option<(u64, u64)>,
+}
+
+/// `N/SECS`, both whole numbers of at least one.
+fn parse_rate_limit(text: &str) -> Result<(u64, u64), String> {
+    let parsed =
+        text.split_once('/').and_then(|(n, secs)| Some((n.parse().ok()?, secs.parse().ok()?)));
+    match parsed {
+        Some((n, secs)) if n > 0 && secs > 0 => Ok((n, secs)),
+        _ => {
+            Err(format!("`{text}` is not N/SECS with whole numbers of at least 1, such as `100/5`"))
+        }
+    }
 }
 
 pub(crate) fn serve(args: ServeArgs) -> Result<bool, Usage> {
@@ -59,6 +78,10 @@ pub(crate) fn serve(args: ServeArgs) -> Result<bool, Usage> {
         }
         None => config,
     };
+    let mut config = config.delay(std::time::Duration::from_millis(args.delay));
+    if let Some((limit, secs)) = args.rate_limit {
+        config = config.rate_limit(limit, std::time::Duration::from_secs(secs));
+    }
     let receiver = Receiver::start(args.listen.as_str(), config)
         .map_err(|e| Usage(format!("{}: {}", args.listen, crate::chain(&e))))?;
     let stop = receiver.stopper();
