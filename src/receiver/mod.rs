@@ -507,7 +507,7 @@ fn respond(
     let connection = if close { "connection: close\r\n" } else { "" };
     let date = httpdate::fmt_http_date(SystemTime::now());
     let head = format!(
-        "HTTP/1.1 {status} {reason}\r\ndate: {date}\r\ncontent-length: {}\r\n{extra}{connection}\r\n",
+        "HTTP/1.1 {status} {reason}\r\ncontent-length: {}\r\ndate: {date}\r\n{extra}{connection}\r\n",
         body.len()
     );
     let mut out = head.into_bytes();
