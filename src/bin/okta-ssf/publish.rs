@@ -1,7 +1,10 @@
 //! `okta-ssf publish`.
 
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use okta_ssf::{Client, ClientBuilder, RetryPolicy, Status, TokenCheck, check_token};
@@ -37,6 +40,11 @@ pub(crate) struct Args {
     /// Check every token and send nothing.
     #[arg(long)]
     dry_run: bool,
+    /// Publish with N threads sharing one client (and its connections); the output stays in
+    /// input order.
+    #[arg(long, short = 'c', value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    concurrency: u16,
     /// Token files, one token per line; none or `-` reads standard input.
     #[arg(value_name = "FILE")]
     files: Vec<PathBuf>,
@@ -48,6 +56,15 @@ pub(crate) struct Counts {
     rejected: usize,
     failed: usize,
     invalid: usize,
+}
+
+impl Counts {
+    fn add(&mut self, other: &Counts) {
+        self.accepted += other.accepted;
+        self.rejected += other.rejected;
+        self.failed += other.failed;
+        self.invalid += other.invalid;
+    }
 }
 
 pub(crate) fn run(args: Args) -> Result<bool, Usage> {
@@ -77,14 +94,42 @@ pub(crate) fn run(args: Args) -> Result<bool, Usage> {
     let mut counts = Counts::default();
     let mut progress = Progress::new(lines.len());
     let mut out = std::io::stdout().lock();
-    for (i, line) in lines.iter().enumerate() {
-        let record = outcome(client.as_ref(), line, &mut counts);
-        let text = if args.json { Value::Object(record).to_string() } else { text_line(&record) };
-        progress.clear();
-        writeln!(out, "{text}")
-            .map_err(|e| Usage(format!("cannot write to standard output: {e}")))?;
-        progress.show(i + 1);
-    }
+    // Workers take the next line and send back its record; each record is printed, in input
+    // order, as soon as those before it are in.
+    let next = AtomicUsize::new(0);
+    let (done, records) = mpsc::channel();
+    std::thread::scope(|scope| {
+        for _ in 0..args.concurrency {
+            let (done, next, lines, client) = (done.clone(), &next, &lines, client.as_ref());
+            scope.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(line) = lines.get(i) else { break };
+                    let mut counts = Counts::default();
+                    let record = outcome(client, line, &mut counts);
+                    if done.send((i, record, counts)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(done);
+        let (mut waiting, mut printed) = (BTreeMap::new(), 0);
+        for (i, record, line_counts) in records {
+            counts.add(&line_counts);
+            waiting.insert(i, record);
+            while let Some(record) = waiting.remove(&printed) {
+                let text =
+                    if args.json { Value::Object(record).to_string() } else { text_line(&record) };
+                progress.clear();
+                writeln!(out, "{text}")
+                    .map_err(|e| Usage(format!("cannot write to standard output: {e}")))?;
+                printed += 1;
+                progress.show(printed);
+            }
+        }
+        Ok::<(), Usage>(())
+    })?;
     progress.clear();
     let elapsed = start.elapsed().as_secs_f64();
     if args.dry_run {
