@@ -1347,7 +1347,8 @@ fn parse_target(input: &str, mode: TargetMode) -> Result<Target, DomainError> {
     if authority.as_str().contains('@') {
         return Err(DomainError::UserInfo);
     }
-    let mut host = authority.host().to_ascii_lowercase();
+    // A name's trailing dot (`acme.okta.com.`) names the same host, and must not hide it.
+    let mut host = authority.host().trim_end_matches('.').to_ascii_lowercase();
     let loopback = if let Some(literal) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
         let ip: Ipv6Addr =
             literal.parse().map_err(|_| DomainError::InvalidHost(bounded_text(&host)))?;
@@ -1358,15 +1359,15 @@ fn parse_target(input: &str, mode: TargetMode) -> Result<Target, DomainError> {
     } else {
         host == "localhost" || host.parse::<Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
     };
-    // `Uri` keeps a port it cannot read (`:`, `:https`, `:65536`) in the authority and reports
-    // none: whatever follows the host must be a port from 1 to 65535.
-    let port = match authority.port_u16() {
-        Some(0) => return Err(DomainError::InvalidPort),
-        None if authority.as_str().len() != authority.host().len() => {
-            return Err(DomainError::InvalidPort);
-        }
-        port => port,
-    };
+    // `Uri` passes `:https` and `:65536` as no port, and `+443`: 1 to 5 digits, from 1 to 65535.
+    let after_host = authority.as_str().get(authority.host().len()..).unwrap_or_default();
+    let digits = after_host.strip_prefix(':').filter(|p| p.bytes().all(|b| b.is_ascii_digit()));
+    let port =
+        match (after_host, digits.filter(|p| p.len() <= 5).and_then(|p| p.parse::<u16>().ok())) {
+            ("", _) => None,
+            (_, Some(port)) if port > 0 => Some(port),
+            _ => return Err(DomainError::InvalidPort),
+        };
     if OKTA_HOST_SUFFIXES.iter().any(|suffix| host.ends_with(suffix)) {
         if let Some((first, others)) = host.split_once('.') {
             if let Some(org) = first.strip_suffix("-admin").filter(|org| !org.is_empty()) {
@@ -1527,26 +1528,21 @@ fn read_body(response: &mut ureq::http::Response<ureq::Body>) -> Result<Vec<u8>,
     })
 }
 
+/// An error body's code (`err`, or Okta's `errorCode`) and words (`description`, Okta's
+/// `errorSummary`s, or the start of a body that is not JSON); other JSON is never repeated.
 fn parse_rejection(body: &[u8]) -> Rejection {
-    if let Ok(Value::Object(obj)) = serde_json::from_slice::<Value>(body) {
-        let str_of = |key: &str| obj.get(key).and_then(Value::as_str).map(bounded_text);
-        if let Some(err) = obj.get("err").and_then(Value::as_str) {
-            return Rejection {
-                code: ErrorCode::from_wire(err),
-                description: str_of("description"),
-            };
-        }
-        if let Some(code) = obj.get("errorCode").and_then(Value::as_str) {
-            return Rejection {
-                code: ErrorCode::Other(bounded_text(code)),
-                description: okta_summary(&obj),
-            };
-        }
-        if obj.contains_key("description") {
-            return Rejection { code: ErrorCode::Unspecified, description: str_of("description") };
-        }
-    }
-    Rejection { code: ErrorCode::Unspecified, description: plain_text(body) }
+    let Ok(Value::Object(obj)) = serde_json::from_slice::<Value>(body) else {
+        return Rejection { code: ErrorCode::Unspecified, description: plain_text(body) };
+    };
+    let text = |key: &str| obj.get(key).and_then(Value::as_str);
+    let described = text("description").filter(|d| !d.is_empty()).map(bounded_text);
+    let description = described.or_else(|| okta_summary(&obj));
+    let code = match (text("err"), text("errorCode")) {
+        (Some(err), _) => ErrorCode::from_wire(err),
+        (None, Some(code)) => ErrorCode::Other(bounded_text(code)),
+        (None, None) => ErrorCode::Unspecified,
+    };
+    Rejection { code, description }
 }
 
 /// Okta's generic error body: `errorSummary` and the summaries of its `errorCauses`.
@@ -1635,7 +1631,7 @@ impl Token {
         }
     }
 
-    /// The event type URIs in `events`, in the order of [`events`](Token::events).
+    /// The event type URIs in `events`, each once, sorted.
     pub fn event_types(&self) -> impl Iterator<Item = &str> {
         self.event_types.iter().map(String::as_str)
     }
@@ -1706,8 +1702,7 @@ pub enum TokenError {
     #[error("the {0} segment is padded with `=`; compact JWS segments are unpadded base64url")]
     Padded(Segment),
     /// A segment holds characters outside the base64url alphabet, has a length no encoding
-    /// produces, or ends in a character whose unused low bits are set (`AB` where the encoder
-    /// writes `AA`): base64url is read strictly, as RFC 7515 asks.
+    /// produces, or sets bits no encoder sets (`AB` for `AA`): base64url is read strictly.
     #[error("the {0} segment is not valid base64url")]
     Base64(Segment),
     /// The signature segment is empty: the token is not signed.
@@ -1868,6 +1863,14 @@ impl<'de> Visitor<'de> for Read {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Shape<'de>, A::Error> {
         let mut entries = Vec::new();
         while let Some(key) = map.next_key_seed(Read(0))? {
+            // A number, as serde_json hands it over when its `arbitrary_precision` feature is on
+            // (so an object with this one private key reads as a number without that feature).
+            if matches!(&key, Shape::Str(name) if name == "$serde_json::private::Number") {
+                return match map.next_value_seed(Read(0))? {
+                    Shape::Str(digits) => Ok(digits.parse().map_or(Shape::Other, Shape::Int)),
+                    _ => Err(de::Error::custom("a number that is not text")),
+                };
+            }
             let value = map.next_value_seed(Read(self.0.saturating_sub(1)))?;
             match key {
                 Shape::Str(name) if self.0 > 0 => entries.push((name, value)),
@@ -1901,10 +1904,8 @@ fn member<'m, 'a>(members: &'m [(Cow<'a, str>, Shape<'a>)], name: &str) -> Optio
 
 /// A string that is not empty, as an owned string.
 fn text(shape: &Shape<'_>) -> Option<String> {
-    match shape {
-        Shape::Str(s) if !s.is_empty() => Some(s.to_string()),
-        _ => None,
-    }
+    let Shape::Str(s) = shape else { return None };
+    (!s.is_empty()).then(|| s.to_string())
 }
 
 /// The header must have `alg` (not `none`, not HMAC), a non-empty `kid` and

@@ -22,6 +22,8 @@ fn accepts_what_people_paste() {
         "  acme.okta.com\n",
         "HTTPS://ACME.OKTA.COM",
         "https://acme.okta.com:443",
+        "acme.okta.com.",
+        "acme.okta.com:0443",
     ] {
         assert_eq!(
             domain(input).as_deref(),
@@ -79,6 +81,15 @@ fn refuses_each_bad_domain_with_its_own_error() {
         ("acme.okta.com:0", DomainError::InvalidPort),
         ("acme.okta.com:65536", DomainError::InvalidPort),
         ("acme.okta.com:https", DomainError::InvalidPort),
+        ("acme.okta.com:+443", DomainError::InvalidPort),
+        ("acme.okta.com:000000443", DomainError::InvalidPort),
+        (
+            "acme-admin.okta.com.",
+            DomainError::AdminHost {
+                host: "acme-admin.okta.com".into(),
+                suggestion: "acme.okta.com".into(),
+            },
+        ),
         ("acme okta.com", DomainError::Unparsable),
         ("https://acme.okta.com\n/x", DomainError::Unparsable),
         ("[::1", DomainError::Unparsable),
@@ -536,6 +547,25 @@ fn claim_rules() {
         with(r#"{"iss":"i","aud":"a","iat":1,"jti":"j","events":{"e":"x"}}"#),
         TokenError::EventNotObject
     );
+    // As in a `Value`, the last of a repeated name wins, in `events` and among the claims.
+    let twice = check_token(&token(
+        HEADER,
+        r#"{"iss":1,"iss":"i","aud":"a","iat":1,"jti":"j","events":{"e":1,"e":{},"d":{}}}"#,
+    ))
+    .unwrap();
+    assert_eq!((twice.issuer(), twice.event_types().collect::<Vec<_>>()), ("i", vec!["d", "e"]));
+    assert_eq!(
+        with(r#"{"iss":"i","aud":"a","iat":1,"jti":"j","events":{"e":{},"e":1}}"#),
+        TokenError::EventNotObject
+    );
+    // A number as serde_json hands it over when its `arbitrary_precision` feature is on.
+    let marker = r#"{"$serde_json::private::Number":"1764460800"}"#;
+    let iat = check_token(&token(
+        HEADER,
+        &format!(r#"{{"iss":"i","aud":"a","iat":{marker},"jti":"j","events":{{"e":{{}}}}}}"#),
+    ))
+    .unwrap();
+    assert_eq!(iat.issued_at(), 1764460800);
     let ok = check_token(&token(
         HEADER,
         r#"{"iss":"i","aud":["a","b"],"iat":1,"jti":"j","events":{"e":{}}}"#,
@@ -617,6 +647,15 @@ fn rejection_bodies() {
     assert_eq!((r.code(), r.description()), (&ErrorCode::Unspecified, None));
     let r = parse_rejection("é".repeat(5000).as_bytes());
     assert_eq!(r.description().map(|d| d.chars().count()), Some(MAX_SERVER_TEXT_CHARS + 1));
+    // JSON that is not an error body says nothing; Okta's words are found beside an `err`.
+    let r = parse_rejection(br#"{"token":"eyJ.e30.x","user":"alice@example.com"}"#);
+    assert_eq!((r.code(), r.description()), (&ErrorCode::Unspecified, None));
+    let r = parse_rejection(br#"{"description":""}"#);
+    assert_eq!((r.code(), r.description()), (&ErrorCode::Unspecified, None));
+    let r = parse_rejection(br#"{"errorSummary":"Service down"}"#);
+    assert_eq!((r.code(), r.description()), (&ErrorCode::Unspecified, Some("Service down")));
+    let r = parse_rejection(br#"{"err":"invalid_key","errorSummary":"Okta words"}"#);
+    assert_eq!((r.code(), r.description()), (&ErrorCode::InvalidKey, Some("Okta words")));
 }
 
 #[test]

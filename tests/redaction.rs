@@ -34,12 +34,16 @@ fn outcomes_do_not_repeat_the_token() {
     let token = secret_token();
     assert_clean("Token Debug", &format!("{:?}", check_token(&token).expect("well-shaped")));
 
+    // A server that echoes what it got in a JSON error body: its JSON is never repeated.
+    let echo = format!(r#"{{"received":"{token}","user":"{SECRET}@example.com"}}"#);
     for (status, body) in [
         (202, ""),
         (400, r#"{"err":"invalid_request","description":"no"}"#),
+        (400, &echo),
         (401, ""),
         (404, "not here"),
         (429, ""),
+        (500, &echo),
         (503, ""),
         (302, ""),
     ] {

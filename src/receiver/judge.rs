@@ -8,6 +8,16 @@ use std::time::Instant;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+
+/// base64url as JWKS publishers write it, padded or not, stray low bits and all: a key that
+/// another tool published is read, and the signature check decides.
+const JWK_BASE64: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::URL_SAFE,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
+);
 use ring::signature::{self, UnparsedPublicKey};
 use serde_json::{Value, json};
 
@@ -77,7 +87,7 @@ impl Jwks {
         let mut jwks = Jwks::default();
         for key in keys {
             let member = |name: &str| {
-                key.get(name).and_then(Value::as_str).and_then(|v| URL_SAFE_NO_PAD.decode(v).ok())
+                key.get(name).and_then(Value::as_str).and_then(|v| JWK_BASE64.decode(v).ok())
             };
             let Some(kid) = key.get("kid").and_then(Value::as_str) else {
                 continue;
@@ -310,6 +320,8 @@ impl Judge {
                 ),
             );
         }
+        // The first event, its type and body taken together.
+        let (event_type, event) = token.events().into_iter().next().unzip();
         let mut verdict = Verdict {
             status: 202,
             code: None,
@@ -317,8 +329,8 @@ impl Judge {
             duplicate: false,
             jti: Some(token.jti().to_owned()),
             iss: Some(token.issuer().to_owned()),
-            event_type: token.event_types().next().map(str::to_owned),
-            event: token.events().values().next().cloned(),
+            event_type,
+            event,
         };
         let refuse = |mut v: Verdict, code, description: String| {
             v.status = 400;

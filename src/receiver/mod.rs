@@ -210,7 +210,7 @@ impl Limiter {
     fn count(&self, now: u64) -> (String, bool) {
         let mut used = lock(&self.used);
         if now >= used.0 {
-            *used = (now + self.window, 0);
+            *used = (now.saturating_add(self.window), 0);
         }
         used.1 += 1;
         let headers = format!(
