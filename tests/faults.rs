@@ -225,27 +225,6 @@ fn other_statuses_are_sent_exactly_once() {
     }
 }
 
-fn http_date(at: std::time::SystemTime) -> String {
-    // Formats an IMF-fixdate for the test server's `Date` header.
-    let secs = at.duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_secs();
-    let days = secs / 86_400;
-    let (h, m, s) = (secs % 86_400 / 3600, secs % 3600 / 60, secs % 60);
-    let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][(days % 7) as usize];
-    // Civil date from days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + u64::from(month <= 2);
-    let name = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        [(month - 1) as usize];
-    format!("{weekday}, {day:02} {name} {year} {h:02}:{m:02}:{s:02} GMT")
-}
-
 #[test]
 fn a_429_waits_for_the_rate_limit_reset_by_the_servers_clock() {
     // The server's clock runs an hour behind ours: only its Date makes the wait right.
@@ -253,7 +232,7 @@ fn a_429_waits_for_the_rate_limit_reset_by_the_servers_clock() {
     let server_secs =
         server_now.duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_secs();
     let reset = (server_secs + 1).to_string();
-    let date = http_date(server_now);
+    let date = httpdate::fmt_http_date(server_now);
     let server = ScriptedServer::start(vec![
         answer(
             "429 Too Many Requests",
