@@ -699,16 +699,7 @@ fn publish_with_concurrency_keeps_the_input_order() {
         when.method(POST).path(EVENTS_PATH);
         then.status(202).delay(std::time::Duration::from_millis(300));
     });
-    let jtis: Vec<String> = (1..=12).map(|n| format!("jti-{n:02}")).collect();
-    let tokens: Vec<String> = jtis
-        .iter()
-        .map(|jti| {
-            token_with_claims(&format!(
-                r#"{{"iss":"https://t.example","aud":"https://acme.okta.com","iat":1764460800,"jti":"{jti}","events":{{"e":{{}}}}}}"#
-            ))
-        })
-        .collect();
-    let file = TempFile::new("twelve.jwt", &tokens.join("\n"));
+    let (jtis, file) = numbered_tokens(12);
     let started = std::time::Instant::now();
     let output =
         run(okta_ssf(&["publish", "-c", "4", "--endpoint", &server.url(EVENTS_PATH), file.path()]));
@@ -727,4 +718,95 @@ fn publish_with_concurrency_keeps_the_input_order() {
     let zero =
         run(okta_ssf(&["publish", "-c", "0", "--endpoint", &server.url(EVENTS_PATH), file.path()]));
     assert_eq!(zero.status.code(), Some(2), "{}", stderr(&zero));
+}
+
+/// `n` well-shaped tokens with the `jti`s `jti-01`, `jti-02`…, one per line in a file.
+fn numbered_tokens(n: usize) -> (Vec<String>, TempFile) {
+    let jtis: Vec<String> = (1..=n).map(|n| format!("jti-{n:02}")).collect();
+    let tokens: Vec<String> = jtis
+        .iter()
+        .map(|jti| {
+            token_with_claims(&format!(
+                r#"{{"iss":"https://t.example","aud":"https://acme.okta.com","iat":1764460800,"jti":"{jti}","events":{{"e":{{}}}}}}"#
+            ))
+        })
+        .collect();
+    (jtis, TempFile::new("numbered.jwt", &tokens.join("\n")))
+}
+
+#[test]
+fn a_wrong_set_up_stops_the_run_after_one_request() {
+    let (jtis, file) = numbered_tokens(5);
+    for (status, target, advice) in [
+        (401, "--domain", "this endpoint takes no credentials"),
+        (404, "--domain", "Identity Threat Protection"),
+        (404, "--endpoint", "check the receiver URL"),
+    ] {
+        let server = MockServer::start();
+        let mock = server.mock(|when, then| {
+            when.method(POST).path(EVENTS_PATH);
+            then.status(status);
+        });
+        let url = if target == "--domain" { server.base_url() } else { server.url(EVENTS_PATH) };
+        let output = run(okta_ssf(&["publish", target, &url, file.path()]));
+        assert_eq!(output.status.code(), Some(2), "{status} {target}: {}", stderr(&output));
+        mock.assert_calls(1);
+        let lines: Vec<String> = stdout(&output).lines().map(str::to_owned).collect();
+        assert_eq!(lines.len(), 5, "{lines:?}");
+        assert!(lines[0].starts_with(&format!("failed {} receiver answered {status}", jtis[0])));
+        for (line, jti) in lines[1..].iter().zip(&jtis[1..]) {
+            assert!(
+                line.starts_with(&format!("not-sent {jti} not sent: the run stopped (")),
+                "{line}"
+            );
+            assert!(line.contains(advice), "{line}");
+        }
+        let err = stderr(&output);
+        assert!(err.contains("0 accepted, 0 rejected, 1 failed, 0 invalid, 4 not sent"), "{err}");
+        assert!(
+            err.contains(&format!("okta-ssf: stopped sending: receiver answered {status}")),
+            "{err}"
+        );
+        assert!(err.contains(advice), "{err}");
+        if target == "--endpoint" {
+            assert!(!err.contains("Identity Threat Protection"), "{err}");
+        }
+    }
+}
+
+#[test]
+fn an_outage_costs_a_run_three_tries_not_one_per_token() {
+    let (jtis, file) = numbered_tokens(10);
+    // Refused: a port that was just free.
+    let refused = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let origin = format!("http://{}", refused.local_addr().expect("addr"));
+    drop(refused);
+    // Hanging: a listener that takes connections and never answers.
+    let hanging = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let hanging_origin = format!("http://{}", hanging.local_addr().expect("addr"));
+    for url in [origin, hanging_origin] {
+        let started = std::time::Instant::now();
+        let output = run(okta_ssf(&[
+            "publish",
+            "--retries",
+            "0",
+            "--timeout",
+            "2",
+            "--domain",
+            &url,
+            file.path(),
+        ]));
+        let elapsed = started.elapsed();
+        assert_eq!(output.status.code(), Some(1), "{url}: {}", stderr(&output));
+        let lines: Vec<String> = stdout(&output).lines().map(str::to_owned).collect();
+        let failed = lines.iter().filter(|l| l.starts_with("failed ")).count();
+        let not_sent: Vec<&String> = lines.iter().filter(|l| l.starts_with("not-sent ")).collect();
+        assert_eq!((failed, not_sent.len()), (3, 7), "{lines:?}");
+        assert!(not_sent[0].starts_with(&format!("not-sent {} ", jtis[3])), "{lines:?}");
+        let err = stderr(&output);
+        assert!(err.contains("stopped sending: 3 failures in a row that may recover"), "{err}");
+        // Three tries of at most the 2 s timeout, not ten.
+        assert!(elapsed < std::time::Duration::from_secs(10), "{url}: {elapsed:?}");
+    }
+    drop(hanging);
 }

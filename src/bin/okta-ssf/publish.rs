@@ -56,6 +56,7 @@ pub(crate) struct Counts {
     rejected: usize,
     failed: usize,
     invalid: usize,
+    not_sent: usize,
 }
 
 impl Counts {
@@ -64,6 +65,7 @@ impl Counts {
         self.rejected += other.rejected;
         self.failed += other.failed;
         self.invalid += other.invalid;
+        self.not_sent += other.not_sent;
     }
 }
 
@@ -95,18 +97,28 @@ pub(crate) fn run(args: Args) -> Result<bool, Usage> {
     let mut progress = Progress::new(lines.len());
     let mut out = std::io::stdout().lock();
     // Workers take the next line and send back its record; each record is printed, in input
-    // order, as soon as those before it are in.
+    // order, as soon as those before it are in. Once the run has stopped sending, the lines
+    // left are reported as not sent.
+    let run = Run { okta: args.domain.is_some(), ..Run::default() };
     let next = AtomicUsize::new(0);
     let (done, records) = mpsc::channel();
     std::thread::scope(|scope| {
         for _ in 0..args.concurrency {
-            let (done, next, lines, client) = (done.clone(), &next, &lines, client.as_ref());
+            let (done, next, lines, client, run) =
+                (done.clone(), &next, &lines, client.as_ref(), &run);
             scope.spawn(move || {
                 loop {
                     let i = next.fetch_add(1, Ordering::SeqCst);
                     let Some(line) = lines.get(i) else { break };
                     let mut counts = Counts::default();
-                    let record = outcome(client, line, &mut counts);
+                    let record = match run.stopped() {
+                        Some((reason, _)) => not_sent(line, &reason, &mut counts),
+                        None => {
+                            let (record, class) = outcome(client, line, &mut counts);
+                            run.note(class);
+                            record
+                        }
+                    };
                     if done.send((i, record, counts)).is_err() {
                         break;
                     }
@@ -132,6 +144,8 @@ pub(crate) fn run(args: Args) -> Result<bool, Usage> {
     })?;
     progress.clear();
     let elapsed = start.elapsed().as_secs_f64();
+    let not_sent =
+        if counts.not_sent > 0 { format!(", {} not sent", counts.not_sent) } else { String::new() };
     if args.dry_run {
         eprintln!(
             "{} passed, {} invalid (dry run, nothing sent) in {elapsed:.2}s",
@@ -139,11 +153,93 @@ pub(crate) fn run(args: Args) -> Result<bool, Usage> {
         );
     } else {
         eprintln!(
-            "{} accepted, {} rejected, {} failed, {} invalid in {elapsed:.2}s",
+            "{} accepted, {} rejected, {} failed, {} invalid{not_sent} in {elapsed:.2}s",
             counts.accepted, counts.rejected, counts.failed, counts.invalid
         );
     }
-    Ok(counts.rejected + counts.failed + counts.invalid == 0)
+    match run.stopped() {
+        Some((reason, true)) => Err(Usage(format!("stopped sending: {reason}"))),
+        Some((reason, false)) => {
+            eprintln!("okta-ssf: stopped sending: {reason}");
+            Ok(false)
+        }
+        None => Ok(counts.rejected + counts.failed + counts.invalid == 0),
+    }
+}
+
+/// How many failures that may recover, in a row, stop a run: a receiver that is down costs a
+/// run seconds, not a timeout per token.
+const OUTAGE_AFTER: usize = 3;
+
+/// What the workers of a run share: whether it stopped sending, and why.
+#[derive(Default)]
+struct Run {
+    /// Whether the run talks to an Okta org (`--domain`), for the advice it gives.
+    okta: bool,
+    /// Why the run stopped sending, and whether that proves the set-up wrong (exit 2).
+    stopped: std::sync::Mutex<Option<(String, bool)>>,
+    /// Failures that may recover, in a row.
+    failing: AtomicUsize,
+}
+
+impl Run {
+    fn stopped(&self) -> Option<(String, bool)> {
+        self.stopped.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    fn stop(&self, reason: String, set_up: bool) {
+        let mut stopped = self.stopped.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        stopped.get_or_insert((reason, set_up));
+    }
+
+    /// Takes in one token's outcome.
+    fn note(&self, class: Class) {
+        match class {
+            Class::Answered => self.failing.store(0, Ordering::SeqCst),
+            Class::Other => {}
+            Class::MayRecover => {
+                if self.failing.fetch_add(1, Ordering::SeqCst) + 1 >= OUTAGE_AFTER {
+                    let why = format!(
+                        "{OUTAGE_AFTER} failures in a row that may recover: the receiver looks down or unreachable"
+                    );
+                    self.stop(why, false);
+                }
+            }
+            Class::SetUp(error) => {
+                let advice = match &error {
+                    okta_ssf::Error::NotFound(_) if !self.okta => {
+                        "receiver answered 404 Not Found; check the receiver URL".to_owned()
+                    }
+                    error => chain(error),
+                };
+                self.stop(advice, true);
+            }
+        }
+    }
+}
+
+/// What a token's outcome says about the run.
+pub(crate) enum Class {
+    /// The receiver gave a verdict (or nothing was sent: a dry run, an invalid token).
+    Answered,
+    /// A failure that may recover: refused, reset, timed out, `429`, `5xx`.
+    MayRecover,
+    /// An answer that proves the set-up wrong: `401`, `403`, `404`, a redirect, TLS.
+    SetUp(okta_ssf::Error),
+    /// Another failure, which says nothing of the ones to come.
+    Other,
+}
+
+/// The record of a token the run did not send, having stopped.
+fn not_sent(line: &Line, reason: &str, counts: &mut Counts) -> Map<String, Value> {
+    counts.not_sent += 1;
+    let jti = check_token(&line.token).ok().map(|token| token.jti().to_owned());
+    let mut record = Map::new();
+    record.insert("status".into(), json!("not_sent"));
+    record.insert("jti".into(), json!(jti));
+    record.insert("source".into(), json!(line.source));
+    record.insert("reason".into(), json!(format!("not sent: the run stopped ({reason})")));
+    record
 }
 
 /// Checks and (unless `client` is `None`, a dry run) publishes one token; the record of what
@@ -152,7 +248,7 @@ pub(crate) fn outcome(
     client: Option<&Client>,
     line: &Line,
     counts: &mut Counts,
-) -> Map<String, Value> {
+) -> (Map<String, Value>, Class) {
     let mut record = Map::new();
     let parsed = match check_token(&line.token) {
         Ok(parsed) => parsed,
@@ -162,7 +258,7 @@ pub(crate) fn outcome(
             record.insert("jti".into(), Value::Null);
             record.insert("source".into(), json!(line.source));
             record.insert("reason".into(), json!(e.to_string()));
-            return record;
+            return (record, Class::Answered);
         }
     };
     record.insert("jti".into(), json!(parsed.jti()));
@@ -170,7 +266,7 @@ pub(crate) fn outcome(
     let Some(client) = client else {
         counts.accepted += 1;
         record.insert("status".into(), json!("passed"));
-        return record;
+        return (record, Class::Answered);
     };
     match client.publish_detailed(&line.token) {
         Ok(delivery) => {
@@ -202,9 +298,20 @@ pub(crate) fn outcome(
             record.insert("http_status".into(), json!(e.http_status()));
             record.insert("request_id".into(), json!(e.request_id()));
             record.insert("attempts".into(), json!(e.attempts()));
+            let class = match e {
+                okta_ssf::Error::Unauthorized(_)
+                | okta_ssf::Error::Forbidden(_)
+                | okta_ssf::Error::NotFound(_)
+                | okta_ssf::Error::Redirect { .. }
+                | okta_ssf::Error::UntrustedCertificate { .. }
+                | okta_ssf::Error::Tls { .. } => Class::SetUp(e),
+                e if e.is_retryable() => Class::MayRecover,
+                _ => Class::Other,
+            };
+            return (record, class);
         }
     }
-    record
+    (record, Class::Answered)
 }
 
 pub(crate) fn text_line(record: &Map<String, Value>) -> String {
@@ -221,6 +328,7 @@ pub(crate) fn text_line(record: &Map<String, Value>) -> String {
             }
         }
         "invalid" => format!("invalid {} {}", field("source"), field("reason")),
+        "not_sent" => format!("not-sent {} {}", field("jti"), field("reason")),
         _ => format!("failed {} {}", field("jti"), field("reason")),
     }
 }

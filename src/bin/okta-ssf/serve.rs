@@ -169,7 +169,7 @@ pub(crate) fn demo(_args: DemoArgs) -> Result<bool, Usage> {
     for (n, (label, expected, token)) in cases.iter().enumerate() {
         println!("== {label}: expect {expected}");
         let line = Line { source: format!("demo:{}", n + 1), token: token.clone() };
-        let text = text_line(&outcome(Some(&client), &line, &mut counts));
+        let text = text_line(&outcome(Some(&client), &line, &mut counts).0);
         let ok = text.starts_with(expected.split(' ').next().unwrap_or_default())
             && expected.split(' ').nth(1).is_none_or(|code| text.contains(&format!(" {code}:")));
         if ok {
