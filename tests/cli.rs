@@ -810,3 +810,45 @@ fn an_outage_costs_a_run_three_tries_not_one_per_token() {
     }
     drop(hanging);
 }
+
+#[test]
+fn a_signal_ends_the_run_after_the_requests_in_flight() {
+    let (_, file) = numbered_tokens(20);
+    for (signal, status) in [("-INT", 130), ("-TERM", 143)] {
+        let server = MockServer::start();
+        let mock = server.mock(|when, then| {
+            when.method(POST).path(EVENTS_PATH);
+            then.status(202).delay(std::time::Duration::from_millis(300));
+        });
+        let child =
+            okta_ssf(&["publish", "-c", "2", "--endpoint", &server.url(EVENTS_PATH), file.path()])
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn publish");
+        std::thread::sleep(std::time::Duration::from_millis(1000));
+        Command::new("kill").args([signal, &child.id().to_string()]).status().expect("kill");
+        let output = child.wait_with_output().expect("wait");
+        assert_eq!(output.status.code(), Some(status), "{signal}: {}", stderr(&output));
+        let lines: Vec<String> = stdout(&output).lines().map(str::to_owned).collect();
+        assert_eq!(lines.len(), 20, "{lines:?}");
+        let accepted = lines.iter().filter(|l| l.starts_with("accepted ")).count();
+        // Every token the receiver got is in the output, and only those were sent.
+        assert!((2..20).contains(&accepted), "{lines:?}");
+        mock.assert_calls(accepted);
+        assert!(
+            lines[accepted..]
+                .iter()
+                .all(|l| l.starts_with("not-sent ") && l.contains("interrupted")),
+            "{lines:?}"
+        );
+        let name = if status == 130 { "SIGINT" } else { "SIGTERM" };
+        assert!(
+            stderr(&output).contains(&format!("okta-ssf: stopped by {name}")),
+            "{}",
+            stderr(&output)
+        );
+        assert!(stderr(&output).contains(&format!("{accepted} accepted")), "{}", stderr(&output));
+    }
+}

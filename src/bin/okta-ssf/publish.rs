@@ -4,11 +4,12 @@ use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use okta_ssf::{Client, ClientBuilder, RetryPolicy, Status, TokenCheck, check_token};
 use serde_json::{Map, Value, json};
+use signal_hook::consts::{SIGINT, SIGTERM};
 
 use crate::input::{Line, read_tokens};
 use crate::{Usage, chain};
@@ -100,6 +101,12 @@ pub(crate) fn run(args: Args) -> Result<bool, Usage> {
     // order, as soon as those before it are in. Once the run has stopped sending, the lines
     // left are reported as not sent.
     let run = Run { okta: args.domain.is_some(), ..Run::default() };
+    // SIGINT and SIGTERM stop the run: nothing new is sent, the requests in flight finish
+    // (bounded by their timeouts) and are reported, and the exit status names the signal.
+    for (signal, status) in [(SIGINT, 130), (SIGTERM, 143)] {
+        signal_hook::flag::register_usize(signal, Arc::clone(&run.signalled), status)
+            .map_err(|e| Usage(format!("cannot handle signals: {e}")))?;
+    }
     let next = AtomicUsize::new(0);
     let (done, records) = mpsc::channel();
     std::thread::scope(|scope| {
@@ -112,6 +119,9 @@ pub(crate) fn run(args: Args) -> Result<bool, Usage> {
                     let Some(line) = lines.get(i) else { break };
                     let mut counts = Counts::default();
                     let record = match run.stopped() {
+                        _ if run.signalled.load(Ordering::SeqCst) != 0 => {
+                            not_sent(line, "interrupted by a signal", &mut counts)
+                        }
                         Some((reason, _)) => not_sent(line, &reason, &mut counts),
                         None => {
                             let (record, class) = outcome(client, line, &mut counts);
@@ -157,6 +167,15 @@ pub(crate) fn run(args: Args) -> Result<bool, Usage> {
             counts.accepted, counts.rejected, counts.failed, counts.invalid
         );
     }
+    drop(out);
+    match run.signalled.load(Ordering::SeqCst) {
+        0 => {}
+        status => {
+            let signal = if status == 130 { "SIGINT" } else { "SIGTERM" };
+            eprintln!("okta-ssf: stopped by {signal}; the requests in flight were finished");
+            std::process::exit(i32::try_from(status).unwrap_or(1));
+        }
+    }
     match run.stopped() {
         Some((reason, true)) => Err(Usage(format!("stopped sending: {reason}"))),
         Some((reason, false)) => {
@@ -180,6 +199,8 @@ struct Run {
     stopped: std::sync::Mutex<Option<(String, bool)>>,
     /// Failures that may recover, in a row.
     failing: AtomicUsize,
+    /// The exit status of the signal that stopped the run (130 or 143), or 0.
+    signalled: Arc<AtomicUsize>,
 }
 
 impl Run {
