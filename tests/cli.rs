@@ -852,3 +852,26 @@ fn a_signal_ends_the_run_after_the_requests_in_flight() {
         assert!(stderr(&output).contains(&format!("{accepted} accepted")), "{}", stderr(&output));
     }
 }
+
+#[test]
+fn short_flags_limits_and_the_exit_status_note() {
+    let vector = data("valid/session-revoked-rs256.jwt").display().to_string();
+    let output = run(okta_ssf(&["publish", "-n", "-j", "-d", "acme.okta.com", &vector]));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let line: Value = serde_json::from_str(stdout(&output).trim()).expect("one JSON line");
+    assert_eq!(line["status"], "passed");
+    for bad in [["--timeout", "0"], ["--timeout", "86401"], ["--retries", "99"], ["-c", "65"]] {
+        let output =
+            run(okta_ssf(&["publish", "-n", "-d", "acme.okta.com", bad[0], bad[1], &vector]));
+        assert_eq!(output.status.code(), Some(2), "{bad:?}: {}", stderr(&output));
+    }
+    for command in ["publish", "inspect", "sign", "jwks", "serve", "demo"] {
+        let help = stdout(&run(okta_ssf(&[command, "--help"])));
+        assert!(help.contains("Exit status"), "{command}: {help}");
+    }
+    let two = [vector.as_str(), &data("valid/device-risk-change-es256.jwt").display().to_string()]
+        .map(str::to_owned);
+    let output = run(okta_ssf(&["inspect", "-d", "example.okta.com", &two[0], &two[1]]));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout(&output).matches("check: passed").count(), 2, "{}", stdout(&output));
+}

@@ -15,18 +15,19 @@ use crate::input::read_tokens;
 ///
 /// Exit 0 when every token passes the check (warnings alone do not fail), 1 when one does not.
 #[derive(clap::Args)]
+#[command(after_help = crate::EXIT_STATUSES)]
 pub(crate) struct Args {
     /// The Okta org the tokens are for, to check `aud` against.
-    #[arg(long, env = "OKTA_CLIENT_ORGURL")]
+    #[arg(long, short = 'd', env = "OKTA_CLIENT_ORGURL")]
     domain: Option<String>,
-    /// A token file, one token per line; none or `-` reads standard input.
+    /// Token files, one token per line; none or `-` reads standard input.
     #[arg(value_name = "FILE")]
-    file: Option<PathBuf>,
+    files: Vec<PathBuf>,
 }
 
 pub(crate) fn run(args: Args) -> Result<bool, Usage> {
     let org = args.domain.as_deref().map(Client::new).transpose()?.map(|c| c.origin().to_owned());
-    let files: Vec<PathBuf> = args.file.into_iter().collect();
+    let files = args.files;
     let mut all_pass = true;
     for (i, line) in read_tokens(&files)?.iter().enumerate() {
         if i > 0 {

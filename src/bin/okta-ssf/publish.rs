@@ -24,22 +24,25 @@ use crate::{Usage, chain};
 #[command(after_help = crate::EXIT_STATUSES)]
 pub(crate) struct Args {
     /// The Okta org, such as `acme.okta.com`.
-    #[arg(long, env = "OKTA_CLIENT_ORGURL", conflicts_with = "endpoint")]
+    #[arg(long, short = 'd', env = "OKTA_CLIENT_ORGURL", conflicts_with = "endpoint")]
     domain: Option<String>,
     /// The full URL of any RFC 8935 receiver, instead of an Okta org.
     #[arg(long)]
     endpoint: Option<String>,
     /// Print JSON lines instead of text.
-    #[arg(long)]
+    #[arg(long, short = 'j')]
     json: bool,
-    /// Seconds allowed for each request.
-    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    /// Seconds allowed for each request, from 1 to 3600.
+    #[arg(long, value_name = "SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
     timeout: u64,
-    /// Retries of a request that may recover (connection failures, timeouts, 429, 5xx).
-    #[arg(long, value_name = "N", default_value_t = 2)]
+    /// Retries of a request that may recover (connection failures, timeouts, 429, 5xx), at
+    /// most 10.
+    #[arg(long, value_name = "N", default_value_t = 2,
+          value_parser = clap::value_parser!(u32).range(0..=10))]
     retries: u32,
     /// Check every token and send nothing.
-    #[arg(long)]
+    #[arg(long, short = 'n')]
     dry_run: bool,
     /// Publish with N threads sharing one client (and its connections); the output stays in
     /// input order.

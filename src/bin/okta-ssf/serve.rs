@@ -18,6 +18,7 @@ use crate::publish::{Counts, outcome, text_line};
 /// Serves `POST /security/api/v1/security-events` and answers as Okta's contract says: 202, or
 /// 400 with `{"err", "description"}`. Each request is logged as one JSON line. Ctrl-C stops it.
 #[derive(clap::Args)]
+#[command(after_help = crate::EXIT_STATUSES)]
 pub(crate) struct ServeArgs {
     /// The JWKS that verifies the tokens: a file, or an http(s) URL (fetched again, at most once
     /// a minute, when a token names an unknown kid).
@@ -102,6 +103,7 @@ pub(crate) fn serve(args: ServeArgs) -> Result<bool, Usage> {
 /// Prints each outcome as `publish` does, with the receiver's log lines. Exit 0 when every
 /// outcome is the expected one.
 #[derive(clap::Args)]
+#[command(after_help = crate::EXIT_STATUSES)]
 pub(crate) struct DemoArgs {}
 
 const DEMO_ISS: &str = "https://transmitter.demo.example";
