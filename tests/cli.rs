@@ -320,6 +320,7 @@ fn sign_then_publish_through_a_pipe() {
         ],
     )));
     assert_eq!(signed.status.code(), Some(0), "{}", stderr(&signed));
+    assert_eq!(stderr(&signed), "");
     let token = stdout(&signed);
     assert!(token.ends_with('\n') && token.matches('.').count() == 2);
     let parsed = okta_ssf::check_token(&token).expect("valid");
@@ -874,4 +875,32 @@ fn short_flags_limits_and_the_exit_status_note() {
     let output = run(okta_ssf(&["inspect", "-d", "example.okta.com", &two[0], &two[1]]));
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(stdout(&output).matches("check: passed").count(), 2, "{}", stdout(&output));
+}
+
+#[test]
+fn sign_warns_of_an_issuer_or_audience_that_is_not_an_https_url() {
+    let key = data("ec-p256-pkcs8.pem").display().to_string();
+    let args = [
+        "sign",
+        "--key",
+        &key,
+        "--kid",
+        "k",
+        "--iss",
+        "transmitter.example.com",
+        "--aud",
+        "http://acme.okta.com",
+        "--event",
+        "session-revoked",
+        "--user-email",
+        "jane@acme.com",
+    ];
+    let signed = run(okta_ssf(&args));
+    assert_eq!(signed.status.code(), Some(0), "{}", stderr(&signed));
+    assert_eq!(
+        stderr(&signed),
+        "okta-ssf: warning: --iss is not an https:// URL; Okta compares it byte for byte\n\
+         okta-ssf: warning: --aud is not an https:// URL; Okta compares it byte for byte\n"
+    );
+    assert!(okta_ssf::check_token(&stdout(&signed)).is_ok());
 }

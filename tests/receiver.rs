@@ -86,6 +86,9 @@ fn every_valid_vector_is_accepted_and_logged() {
     assert_eq!(lines[0]["event_type"], EventType::DeviceRiskChange.uri());
     assert_eq!(lines[0]["event"]["current_level"], "high");
     assert!(lines[0]["time"].as_str().expect("time").ends_with('Z'));
+    // Accepted, and still flagged: the vectors were signed on 2025-11-30, and Okta drops a
+    // stale `iat` without a word.
+    assert_eq!(lines[0]["warnings"], serde_json::json!(["`iat` is more than a day old"]));
 }
 
 #[test]

@@ -165,6 +165,9 @@ pub struct Verdict {
     iss: Option<String>,
     event_type: Option<String>,
     event: Option<Value>,
+    /// What Okta is known to refuse or drop in a token that got this far, in Okta's words or
+    /// the lint's: logged, so that a token Okta may drop silently is flagged even when accepted.
+    warnings: Vec<String>,
 }
 
 impl fmt::Debug for Verdict {
@@ -209,6 +212,7 @@ impl Verdict {
             iss: None,
             event_type: None,
             event: None,
+            warnings: Vec::new(),
         }
     }
 
@@ -234,6 +238,7 @@ impl Verdict {
             "iss": self.iss,
             "event_type": self.event_type,
             "event": self.event,
+            "warnings": self.warnings,
         })
     }
 }
@@ -331,6 +336,11 @@ impl Judge {
             iss: Some(token.issuer().to_owned()),
             event_type,
             event,
+            warnings: token
+                .okta_warnings(Some(&self.audience))
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
         };
         let refuse = |mut v: Verdict, code, description: String| {
             v.status = 400;
