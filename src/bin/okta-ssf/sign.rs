@@ -228,15 +228,6 @@ fn json_event(path: &Path) -> Result<Event, Usage> {
 }
 
 pub(crate) fn sign(args: SignArgs) -> Result<bool, Usage> {
-    // Okta's issuer and audience are URLs; a bare host or `http://` here is the start of an
-    // `invalid_issuer` or `invalid_audience` later.
-    for (flag, value) in [("--iss", &args.iss), ("--aud", &args.aud)] {
-        if !value.starts_with("https://") {
-            eprintln!(
-                "okta-ssf: warning: {flag} is not an https:// URL; Okta compares it byte for byte"
-            );
-        }
-    }
     let key = read_key(&args.key, &args.kid)?;
     let event = match (&args.event, &args.event_json) {
         (Some(name), _) => typed_event(name, args.members)?,
@@ -250,7 +241,17 @@ pub(crate) fn sign(args: SignArgs) -> Result<bool, Usage> {
     if let Some(iat) = args.iat {
         builder = builder.iat(iat);
     }
-    println!("{}", builder.sign(&key)?);
+    let token = builder.sign(&key)?;
+    // Okta's issuer and audience are URLs; a bare host or `http://` here is the start of an
+    // `invalid_issuer` or `invalid_audience` later.
+    for (flag, value) in [("--iss", &args.iss), ("--aud", &args.aud)] {
+        if !value.starts_with("https://") {
+            eprintln!(
+                "okta-ssf: warning: {flag} is not an https:// URL; Okta compares it byte for byte"
+            );
+        }
+    }
+    println!("{token}");
     Ok(true)
 }
 
