@@ -71,8 +71,21 @@ pub enum SignError {
         "no private key found in the PEM; expected a `BEGIN PRIVATE KEY`, `BEGIN RSA PRIVATE KEY` or `BEGIN EC PRIVATE KEY` block"
     )]
     NoPrivateKey,
-    /// The key is neither an RSA key nor a P-256 key (for example P-384 or Ed25519), or its
-    /// encoding is damaged.
+    /// The private key is encrypted (`BEGIN ENCRYPTED PRIVATE KEY`): decrypt it first.
+    #[error(
+        "the private key is encrypted; decrypt it first, such as with `openssl pkey -in key.pem -out plain.pem`, and keep the result private"
+    )]
+    EncryptedKey,
+    /// The PEM holds a certificate or a public key where a private key is needed.
+    #[error(
+        "the PEM holds a {0}, not a private key; signing needs the private key (`okta-ssf jwks` makes the public JWKS from it)"
+    )]
+    NotAPrivateKey(&'static str),
+    /// A key of a kind no JWS algorithm Okta accepts uses: an EC key on a curve other than P-256,
+    /// or an Ed25519 key.
+    #[error("the key is {0}; use a P-256 key (ES256) or an RSA key of 2048 bits or more (RS256)")]
+    UnsupportedCurve(&'static str),
+    /// The key is neither an RSA key nor a P-256 key, or its encoding is damaged.
     #[error(
         "unsupported or unreadable private key ({0}); use an RSA key (RS256) or a P-256 key (ES256)"
     )]
@@ -168,13 +181,25 @@ impl SigningKey {
     ///
     /// # Errors
     ///
-    /// [`SignError::EmptyKeyId`], [`SignError::NoPrivateKey`], [`SignError::UnsupportedKey`]
-    /// or [`SignError::RsaKeyTooShort`].
+    /// [`SignError::EmptyKeyId`], [`SignError::NoPrivateKey`], [`SignError::EncryptedKey`],
+    /// [`SignError::NotAPrivateKey`], [`SignError::UnsupportedCurve`],
+    /// [`SignError::UnsupportedKey`] or [`SignError::RsaKeyTooShort`].
     pub fn from_pem(pem: &[u8], kid: &str) -> Result<SigningKey, SignError> {
         if kid.trim().is_empty() {
             return Err(SignError::EmptyKeyId);
         }
-        let der = PrivateKeyDer::from_pem_slice(pem).map_err(|_| SignError::NoPrivateKey)?;
+        if has_block(pem, "ENCRYPTED PRIVATE KEY") {
+            return Err(SignError::EncryptedKey);
+        }
+        let der = PrivateKeyDer::from_pem_slice(pem).map_err(|_| {
+            if has_block(pem, "CERTIFICATE") {
+                SignError::NotAPrivateKey("certificate")
+            } else if has_block(pem, "PUBLIC KEY") || has_block(pem, "RSA PUBLIC KEY") {
+                SignError::NotAPrivateKey("public key")
+            } else {
+                SignError::NoPrivateKey
+            }
+        })?;
         let rng = SystemRandom::new();
         let material = match &der {
             PrivateKeyDer::Pkcs1(der) => {
@@ -194,7 +219,7 @@ impl SigningKey {
                             Ok(key) => KeyMaterial::Ec(key),
                             // An RSA key that ring refused says more than the EC attempt.
                             Err(_) if is_rsa_pkcs8(der) => return Err(rsa_rejected(rsa_err, der)),
-                            Err(e) => return Err(SignError::UnsupportedKey(e.to_string())),
+                            Err(e) => return Err(unsupported(der, e)),
                         }
                     }
                 }
@@ -207,7 +232,7 @@ impl SigningKey {
                     &pkcs8,
                     &rng,
                 )
-                .map_err(|e| SignError::UnsupportedKey(e.to_string()))?;
+                .map_err(|e| unsupported(der.secret_sec1_der(), e))?;
                 KeyMaterial::Ec(key)
             }
             _ => return Err(SignError::UnsupportedKey("unknown key format".to_owned())),
@@ -403,6 +428,33 @@ fn rsa_modulus_bits(der: &[u8]) -> Option<usize> {
     };
     let modulus = &modulus[modulus.iter().position(|&b| b != 0)?..];
     Some(modulus.len() * 8 - modulus[0].leading_zeros() as usize)
+}
+
+/// Whether `pem` holds a `BEGIN <label>` block.
+fn has_block(pem: &[u8], label: &str) -> bool {
+    let begin = format!("-----BEGIN {label}-----");
+    pem.windows(begin.len()).any(|window| window == begin.as_bytes())
+}
+
+/// The error for a key ring would not take as RSA or P-256: a curve Okta's algorithms do not
+/// use, found by its OID in the key (ring's refusal has no kinds), or else ring's words.
+fn unsupported(der: &[u8], e: ring::error::KeyRejected) -> SignError {
+    const ED25519: &[u8] = &[0x06, 0x03, 0x2b, 0x65, 0x70];
+    const EC_PUBLIC_KEY: &[u8] = &[0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
+    const SECP384R1: &[u8] = &[0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22];
+    const SECP521R1: &[u8] = &[0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23];
+    let holds = |oid: &[u8]| der.windows(oid.len()).take(64).any(|w| w == oid);
+    if holds(ED25519) {
+        SignError::UnsupportedCurve("an Ed25519 key")
+    } else if holds(SECP384R1) {
+        SignError::UnsupportedCurve("an EC key on P-384")
+    } else if holds(SECP521R1) {
+        SignError::UnsupportedCurve("an EC key on P-521")
+    } else if holds(EC_PUBLIC_KEY) {
+        SignError::UnsupportedCurve("an EC key on a curve other than P-256")
+    } else {
+        SignError::UnsupportedKey(e.to_string())
+    }
 }
 
 /// Whether a PKCS#8 document names rsaEncryption (OID 1.2.840.113549.1.1.1).
