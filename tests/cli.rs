@@ -223,10 +223,6 @@ fn configuration_errors_exit_2_with_one_line() {
             "okta-ssf: invalid Okta domain: `acme-admin.okta.com` is the Admin Console host; use `acme.okta.com` instead\n",
         ),
         (
-            vec!["publish", "--domain", "acme.okta.com", "/nonexistent/tokens.jwt"],
-            "okta-ssf: cannot read /nonexistent/tokens.jwt: No such file or directory (os error 2)\n",
-        ),
-        (
             vec!["publish", file.path()],
             "okta-ssf: give --domain (or set OKTA_CLIENT_ORGURL) or --endpoint\n",
         ),
@@ -833,8 +829,9 @@ fn a_signal_ends_the_run_after_the_requests_in_flight() {
         let output = child.wait_with_output().expect("wait");
         assert_eq!(output.status.code(), Some(status), "{signal}: {}", stderr(&output));
         let lines: Vec<String> = stdout(&output).lines().map(str::to_owned).collect();
-        assert_eq!(lines.len(), 20, "{lines:?}");
+        // The lines read by then, each with its outcome; the rest were never read.
         let accepted = lines.iter().filter(|l| l.starts_with("accepted ")).count();
+        assert!(lines.len() > accepted && lines.len() <= 20, "{lines:?}");
         // Every token the receiver got is in the output, and only those were sent.
         assert!((2..20).contains(&accepted), "{lines:?}");
         mock.assert_calls(accepted);
@@ -903,4 +900,97 @@ fn sign_warns_of_an_issuer_or_audience_that_is_not_an_https_url() {
          okta-ssf: warning: --aud is not an https:// URL; Okta compares it byte for byte\n"
     );
     assert!(okta_ssf::check_token(&stdout(&signed)).is_ok());
+}
+
+#[test]
+fn input_problems_are_per_line_and_per_file() {
+    let server = MockServer::start();
+    let mock = server.mock(|when, then| {
+        when.method(POST).path(EVENTS_PATH);
+        then.status(202);
+    });
+    let (_, numbered) = numbered_tokens(3);
+    let tokens: Vec<String> = std::fs::read_to_string(numbered.path())
+        .expect("tokens")
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    // A byte-order mark, a line that is not UTF-8, then a good line.
+    let mut bytes = b"\xef\xbb\xbf".to_vec();
+    bytes.extend_from_slice(format!("{}\n", tokens[0]).as_bytes());
+    bytes.extend_from_slice(b"\xff\xfeoops\n");
+    bytes.extend_from_slice(format!("{}\r\n", tokens[1]).as_bytes());
+    let mixed = TempFile::new("mixed.jwt", "");
+    std::fs::write(mixed.path(), bytes).expect("write");
+    // A UTF-16 file, as some editors save one.
+    let utf16 = TempFile::new("utf16.jwt", "");
+    let mut wide = vec![0xff, 0xfe];
+    wide.extend(tokens[2].encode_utf16().flat_map(u16::to_le_bytes));
+    std::fs::write(utf16.path(), wide).expect("write");
+    // A line longer than a token may be.
+    let long = TempFile::new("long.jwt", &format!("{}\n", "a".repeat(70_000)));
+    let output = run(okta_ssf(&[
+        "publish",
+        "--endpoint",
+        &server.url(EVENTS_PATH),
+        mixed.path(),
+        "/nonexistent/tokens.jwt",
+        utf16.path(),
+        long.path(),
+    ]));
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let expected = [
+        "accepted jti-01".to_owned(),
+        format!("invalid {}:2 the line is not UTF-8 text", mixed.path()),
+        "accepted jti-02".to_owned(),
+        format!(
+            "invalid {}:1 the file is UTF-16; save it as UTF-8 (tokens are ASCII)",
+            utf16.path()
+        ),
+        format!("invalid {}:1 the line is over 65536 bytes, the most a token may be", long.path()),
+    ];
+    assert_eq!(stdout(&output).lines().collect::<Vec<_>>(), expected);
+    mock.assert_calls(2);
+    let err = stderr(&output);
+    assert!(
+        err.starts_with("okta-ssf: cannot read /nonexistent/tokens.jwt: No such file or directory"),
+        "{err}"
+    );
+    assert!(err.ends_with("okta-ssf: some input could not be read (see above)\n"), "{err}");
+}
+
+#[test]
+fn standard_input_is_published_as_it_is_read() {
+    use std::io::{BufRead, BufReader};
+    let server = MockServer::start();
+    server.mock(|when, then| {
+        when.method(POST).path(EVENTS_PATH);
+        then.status(202);
+    });
+    let (_, numbered) = numbered_tokens(2);
+    let tokens: Vec<String> = std::fs::read_to_string(numbered.path())
+        .expect("tokens")
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let mut child = okta_ssf(&["publish", "--endpoint", &server.url(EVENTS_PATH)])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn publish");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    writeln!(stdin, "{}", tokens[0]).expect("write");
+    stdin.flush().expect("flush");
+    // The first outcome comes while standard input is still open.
+    let mut first = String::new();
+    stdout.read_line(&mut first).expect("first outcome");
+    assert_eq!(first, "accepted jti-01\n");
+    writeln!(stdin, "{}", tokens[1]).expect("write");
+    drop(stdin);
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).expect("rest");
+    assert_eq!(rest, "accepted jti-02\n");
+    assert!(child.wait().expect("wait").success());
 }

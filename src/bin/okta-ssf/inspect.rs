@@ -6,7 +6,7 @@ use okta_ssf::lint::decode_unverified;
 use okta_ssf::{Client, check_token};
 
 use crate::Usage;
-use crate::input::read_tokens;
+use crate::input::each_line;
 
 /// Decode tokens and show what Okta would refuse or drop.
 ///
@@ -27,13 +27,18 @@ pub(crate) struct Args {
 
 pub(crate) fn run(args: Args) -> Result<bool, Usage> {
     let org = args.domain.as_deref().map(Client::new).transpose()?.map(|c| c.origin().to_owned());
-    let files = args.files;
     let mut all_pass = true;
-    for (i, line) in read_tokens(&files)?.iter().enumerate() {
-        if i > 0 {
+    let mut first = true;
+    let all_read = each_line(&args.files, |line| {
+        if !std::mem::take(&mut first) {
             println!();
         }
         println!("== {}", line.source);
+        if let Some(problem) = &line.problem {
+            all_pass = false;
+            println!("check: refused: {problem}");
+            return;
+        }
         let (header, claims) = decode_unverified(&line.token);
         let pretty = |v: Option<serde_json::Value>| {
             v.map_or_else(
@@ -55,6 +60,9 @@ pub(crate) fn run(args: Args) -> Result<bool, Usage> {
                 println!("check: refused: {e}");
             }
         }
+    });
+    if !all_read {
+        return Err(Usage("some input could not be read (see above)".into()));
     }
     Ok(all_pass)
 }

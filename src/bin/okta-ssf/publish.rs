@@ -3,15 +3,15 @@
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, mpsc};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use okta_ssf::{Client, ClientBuilder, RetryPolicy, Status, TokenCheck, check_token};
 use serde_json::{Map, Value, json};
 use signal_hook::consts::{SIGINT, SIGTERM};
 
-use crate::input::{Line, read_tokens};
+use crate::input::{Line, each_line};
 use crate::{Usage, chain};
 
 /// Publish tokens, one per line, from files or standard input.
@@ -94,11 +94,10 @@ pub(crate) fn run(args: Args) -> Result<bool, Usage> {
     .transpose()?;
     // A dry run still checks the domain, then sends nothing.
     let client = if args.dry_run { None } else { client };
-    let lines = read_tokens(&args.files)?;
 
     let start = Instant::now();
     let mut counts = Counts::default();
-    let mut progress = Progress::new(lines.len());
+    let mut progress = Progress::new();
     let mut out = std::io::stdout().lock();
     // Workers take the next line and send back its record; each record is printed, in input
     // order, as soon as those before it are in. Once the run has stopped sending, the lines
@@ -110,16 +109,27 @@ pub(crate) fn run(args: Args) -> Result<bool, Usage> {
         signal_hook::flag::register_usize(signal, Arc::clone(&run.signalled), status)
             .map_err(|e| Usage(format!("cannot handle signals: {e}")))?;
     }
-    let next = AtomicUsize::new(0);
+    // Lines are read on a thread of their own and handed over as they come, numbered; it is
+    // not waited for after a signal (it may be blocked on a terminal or a pipe).
+    let (work, todo) = mpsc::sync_channel::<(usize, Line)>(usize::from(args.concurrency) * 2);
+    let all_read = Arc::new(AtomicBool::new(true));
+    let (files, read) = (args.files.clone(), Arc::clone(&all_read));
+    std::thread::spawn(move || {
+        let mut n = 0;
+        let ok = each_line(&files, |line| {
+            let _ = work.send((n, line));
+            n += 1;
+        });
+        read.store(ok, Ordering::SeqCst);
+    });
+    let todo = Mutex::new(todo);
     let (done, records) = mpsc::channel();
     std::thread::scope(|scope| {
         for _ in 0..args.concurrency {
-            let (done, next, lines, client, run) =
-                (done.clone(), &next, &lines, client.as_ref(), &run);
+            let (done, todo, client, run) = (done.clone(), &todo, client.as_ref(), &run);
             scope.spawn(move || {
-                loop {
-                    let i = next.fetch_add(1, Ordering::SeqCst);
-                    let Some(line) = lines.get(i) else { break };
+                while let Some((i, line)) = run.next(todo) {
+                    let line = &line;
                     let mut counts = Counts::default();
                     let record = match run.stopped() {
                         _ if run.signalled.load(Ordering::SeqCst) != 0 => {
@@ -171,6 +181,9 @@ pub(crate) fn run(args: Args) -> Result<bool, Usage> {
         );
     }
     drop(out);
+    if !all_read.load(Ordering::SeqCst) && run.signalled.load(Ordering::SeqCst) == 0 {
+        return Err(Usage("some input could not be read (see above)".into()));
+    }
     match run.signalled.load(Ordering::SeqCst) {
         0 => {}
         status => {
@@ -207,6 +220,22 @@ struct Run {
 }
 
 impl Run {
+    /// The next line to handle: `None` at the end of the input, or once a signal came and the
+    /// lines already read are handled.
+    fn next(&self, todo: &Mutex<mpsc::Receiver<(usize, Line)>>) -> Option<(usize, Line)> {
+        let todo = todo.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        loop {
+            if self.signalled.load(Ordering::SeqCst) != 0 {
+                return todo.try_recv().ok();
+            }
+            match todo.recv_timeout(Duration::from_millis(100)) {
+                Ok(next) => return Some(next),
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => return None,
+            }
+        }
+    }
+
     fn stopped(&self) -> Option<(String, bool)> {
         self.stopped.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
@@ -274,14 +303,18 @@ pub(crate) fn outcome(
     counts: &mut Counts,
 ) -> (Map<String, Value>, Class) {
     let mut record = Map::new();
-    let parsed = match check_token(&line.token) {
+    let checked = match &line.problem {
+        Some(problem) => Err(problem.clone()),
+        None => check_token(&line.token).map_err(|e| e.to_string()),
+    };
+    let parsed = match checked {
         Ok(parsed) => parsed,
         Err(e) => {
             counts.invalid += 1;
             record.insert("status".into(), json!("invalid"));
             record.insert("jti".into(), Value::Null);
             record.insert("source".into(), json!(line.source));
-            record.insert("reason".into(), json!(e.to_string()));
+            record.insert("reason".into(), json!(e));
             return (record, Class::Answered);
         }
     };
@@ -360,25 +393,18 @@ pub(crate) fn text_line(record: &Map<String, Value>) -> String {
 /// A progress bar on standard error, only when it is a terminal and there is more than one
 /// token.
 struct Progress {
-    total: usize,
     active: bool,
 }
 
 impl Progress {
-    fn new(total: usize) -> Progress {
-        Progress { total, active: total > 1 && std::io::stderr().is_terminal() }
+    fn new() -> Progress {
+        Progress { active: std::io::stderr().is_terminal() }
     }
 
+    /// How many tokens are done; their number is not known ahead, as input is read as it comes.
     fn show(&mut self, done: usize) {
         if self.active {
-            let width = 30;
-            let filled = done * width / self.total.max(1);
-            eprint!(
-                "\r[{}{}] {done}/{}",
-                "#".repeat(filled),
-                "-".repeat(width - filled),
-                self.total
-            );
+            eprint!("\r{done} done");
         }
     }
 

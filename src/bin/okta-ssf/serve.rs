@@ -170,7 +170,7 @@ pub(crate) fn demo(_args: DemoArgs) -> Result<bool, Usage> {
     let mut as_expected = 0;
     for (n, (label, expected, token)) in cases.iter().enumerate() {
         println!("== {label}: expect {expected}");
-        let line = Line { source: format!("demo:{}", n + 1), token: token.clone() };
+        let line = Line { source: format!("demo:{}", n + 1), token: token.clone(), problem: None };
         let text = text_line(&outcome(Some(&client), &line, &mut counts).0);
         let ok = text.starts_with(expected.split(' ').next().unwrap_or_default())
             && expected.split(' ').nth(1).is_none_or(|code| text.contains(&format!(" {code}:")));
