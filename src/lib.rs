@@ -267,11 +267,11 @@ impl Client {
             let wait = policy.delay(&err, attempt);
             if Instant::now() + wait >= deadline {
                 log::debug!(
-                    "okta-ssf: attempt {attempt} failed ({err}); the next would pass the deadline, giving up"
+                    "attempt {attempt} failed ({err}); the next would pass the deadline, giving up"
                 );
                 return Err(err);
             }
-            log::debug!("okta-ssf: attempt {attempt} failed ({err}); retrying in {wait:?}");
+            log::debug!("attempt {attempt} failed ({err}); retrying in {wait:?}");
             std::thread::sleep(wait);
             attempt += 1;
         }

@@ -134,8 +134,14 @@ fn publish_json_lines() {
     let file = mixed_file();
     let output = run(okta_ssf(&["publish", "--json", "--domain", &server.base_url(), file.path()]));
     assert_eq!(output.status.code(), Some(1));
-    let lines: Vec<Value> =
+    let mut lines: Vec<Value> =
         stdout(&output).lines().map(|l| serde_json::from_str(l).expect("JSON line")).collect();
+    // Each line says when, in RFC 3339 and UTC, to the second.
+    for line in &mut lines {
+        let time = line.as_object_mut().and_then(|l| l.remove("time")).expect("a time");
+        let time = time.as_str().expect("text");
+        assert!(humantime::parse_rfc3339(time).is_ok() && time.ends_with('Z'), "{time}");
+    }
     let source = |n: usize| format!("{}:{n}", file.path());
     assert_eq!(
         lines,
@@ -993,4 +999,41 @@ fn standard_input_is_published_as_it_is_read() {
     std::io::Read::read_to_string(&mut stdout, &mut rest).expect("rest");
     assert_eq!(rest, "accepted jti-02\n");
     assert!(child.wait().expect("wait").success());
+}
+
+#[test]
+fn verbose_shows_each_retry_and_quiet_only_errors() {
+    let vector = data("valid/session-revoked-rs256.jwt").display().to_string();
+    let server = MockServer::start();
+    let busy = server.mock(|when, then| {
+        when.method(POST).path(EVENTS_PATH);
+        then.status(503).body("busy");
+    });
+    let output =
+        run(okta_ssf(&["-v", "publish", "--retries", "1", "-d", &server.base_url(), &vector]));
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(
+        err.contains("okta-ssf: debug: attempt 1 failed (receiver failed with HTTP 503"),
+        "{err}"
+    );
+    assert!(err.contains("; retrying in "), "{err}");
+    busy.assert_calls(2);
+    // RUST_LOG works as well, without -v.
+    let mut command = okta_ssf(&["publish", "--retries", "1", "-d", &server.base_url(), &vector]);
+    command.env("RUST_LOG", "okta_ssf=debug");
+    assert!(stderr(&run(command)).contains("okta-ssf: debug: attempt 1 failed"));
+
+    let ok = MockServer::start();
+    ok.mock(|when, then| {
+        when.method(POST).path(EVENTS_PATH);
+        then.status(202);
+    });
+    let quiet = run(okta_ssf(&["publish", "-q", "-d", &ok.base_url(), &vector]));
+    assert_eq!(quiet.status.code(), Some(0));
+    assert_eq!((stdout(&quiet).as_str(), stderr(&quiet).as_str()), ("accepted vector-jti-1\n", ""));
+    let loud = run(okta_ssf(&["publish", "-d", &ok.base_url(), &vector]));
+    let summary = stderr(&loud);
+    assert!(summary.starts_with("1 accepted, 0 rejected, 0 failed, 0 invalid in "), "{summary}");
+    assert!(summary.contains(&format!("({vector}; ended 20")), "{summary}");
 }

@@ -8,7 +8,8 @@ use std::time::Duration;
 use common::{ScriptedServer, answer, token_with_claims};
 use okta_ssf::{ClientBuilder, RetryPolicy, Status};
 
-struct Capture(Mutex<Vec<(log::Level, String)>>);
+/// Each record's level, whether it is this crate's (by its target), and its text.
+struct Capture(Mutex<Vec<(log::Level, bool, String)>>);
 
 impl log::Log for Capture {
     fn enabled(&self, _: &log::Metadata<'_>) -> bool {
@@ -16,7 +17,8 @@ impl log::Log for Capture {
     }
     fn log(&self, record: &log::Record<'_>) {
         // Every target, ureq's and rustls's included: none may carry the token.
-        self.0.lock().expect("lock").push((record.level(), record.args().to_string()));
+        let ours = record.target().starts_with("okta_ssf");
+        self.0.lock().expect("lock").push((record.level(), ours, record.args().to_string()));
     }
     fn flush(&self) {}
 }
@@ -45,24 +47,24 @@ fn each_retry_is_logged_at_debug_without_the_token() {
 
     let records = CAPTURE.0.lock().expect("lock").clone();
     let retries: Vec<&String> =
-        records.iter().filter(|(_, m)| m.contains("retrying in")).map(|(_, m)| m).collect();
+        records.iter().filter(|(_, _, m)| m.contains("retrying in")).map(|(_, _, m)| m).collect();
     assert_eq!(retries.len(), 2, "{records:?}");
     assert!(
-        retries[0].starts_with("okta-ssf: attempt 1 failed (receiver failed with HTTP 503"),
+        retries[0].starts_with("attempt 1 failed (receiver failed with HTTP 503"),
         "{}",
         retries[0]
     );
     assert!(
-        retries[1].starts_with("okta-ssf: attempt 2 failed (receiver failed with HTTP 500"),
+        retries[1].starts_with("attempt 2 failed (receiver failed with HTTP 500"),
         "{}",
         retries[1]
     );
-    for (level, message) in records.iter().filter(|(_, m)| m.starts_with("okta-ssf:")) {
+    for (level, _, message) in records.iter().filter(|(_, ours, _)| *ours) {
         assert_eq!(*level, log::Level::Debug, "{message}");
     }
     // ureq's own debug lines were captured too, so the check below covers them.
-    assert!(records.iter().any(|(_, m)| !m.starts_with("okta-ssf:")), "{records:?}");
-    for (_, message) in &records {
+    assert!(records.iter().any(|(_, ours, _)| !ours), "{records:?}");
+    for (_, _, message) in &records {
         assert!(!message.contains(secret), "a log line leaks the token: {message}");
         // The claims segment, where the personal data is (the header is the same in every token).
         let claims = token.split('.').nth(1).expect("claims segment");

@@ -26,7 +26,7 @@ pub(crate) fn each_line(files: &[PathBuf], mut each: impl FnMut(Line)) -> bool {
     let mut all_read = true;
     for file in files {
         let (name, reader): (String, Box<dyn Read>) = if file.as_os_str() == "-" {
-            if std::io::stdin().is_terminal() {
+            if std::io::stdin().is_terminal() && !crate::quiet() {
                 eprintln!(
                     "okta-ssf: reading tokens from standard input, one per line (Ctrl-D ends)"
                 );

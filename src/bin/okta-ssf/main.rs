@@ -16,13 +16,21 @@ const EXIT_STATUSES: &str = "\
 Exit status:
   0  success: publish, every token accepted (with --dry-run, every token passed the check);
      inspect, every token passed the check; demo, every outcome as expected
-  1  publish: a token was rejected, failed or invalid; inspect: a token failed the check;
-     demo: an outcome was not the expected one
-  2  a usage or configuration error (bad domain, unreadable file or key, conflicting flags)";
+  1  publish: a token was rejected, failed or invalid, or the receiver looked down (run again
+     later); inspect: a token failed the check; demo: an outcome was not the expected one
+  2  a usage or configuration error (bad domain, unreadable file or key, conflicting flags),
+     or an answer that proves the set-up wrong (401, 403, 404, TLS): fix it first
+  130, 143  publish stopped by SIGINT or SIGTERM, after the requests in flight";
 
 #[derive(Parser)]
 #[command(name = "okta-ssf", version, about = "Publish Security Event Tokens to Okta's Shared Signals receiver", after_help = EXIT_STATUSES)]
 struct Cli {
+    /// Log each attempt and retry, with the wait and the reason (debug level).
+    #[arg(long, short = 'v', global = true, conflicts_with = "quiet")]
+    verbose: bool,
+    /// Print only errors on standard error: no summary, progress or warnings.
+    #[arg(long, short = 'q', global = true)]
+    quiet: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -37,6 +45,14 @@ enum Command {
     Demo(serve::DemoArgs),
 }
 
+/// Whether `-q` asked for errors only on standard error.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether `-q` asked for errors only on standard error.
+pub(crate) fn quiet() -> bool {
+    QUIET.load(std::sync::atomic::Ordering::SeqCst)
+}
+
 /// What went wrong before any verdict: a usage or configuration error (exit 2).
 pub(crate) struct Usage(pub(crate) String);
 
@@ -48,6 +64,27 @@ impl<E: std::fmt::Display> From<E> for Usage {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Log lines on standard error, through the `log` facade: warnings by default, debug with
+    // `-v`, errors only with `-q`; `RUST_LOG` (such as `okta_ssf=debug`) adds its own filters.
+    let level = match (cli.verbose, cli.quiet) {
+        (true, _) => log::LevelFilter::Debug,
+        (_, true) => log::LevelFilter::Error,
+        _ => log::LevelFilter::Warn,
+    };
+    let mut logger = env_logger::Builder::new();
+    logger.filter_level(level).format(|out, record| {
+        use std::io::Write;
+        let level = match record.level() {
+            log::Level::Warn => "warning".to_owned(),
+            level => level.as_str().to_lowercase(),
+        };
+        writeln!(out, "okta-ssf: {level}: {}", record.args())
+    });
+    if let Ok(filters) = std::env::var("RUST_LOG") {
+        logger.parse_filters(&filters);
+    }
+    logger.init();
+    QUIET.store(cli.quiet, std::sync::atomic::Ordering::SeqCst);
     let result = match cli.command {
         Command::Publish(args) => publish::run(args),
         Command::Inspect(args) => inspect::run(args),

@@ -142,6 +142,8 @@ pub(crate) fn run(args: Args) -> Result<bool, Usage> {
                             record
                         }
                     };
+                    let mut record = record;
+                    record.insert("time".into(), json!(now()));
                     if done.send((i, record, counts)).is_err() {
                         break;
                     }
@@ -169,14 +171,23 @@ pub(crate) fn run(args: Args) -> Result<bool, Usage> {
     let elapsed = start.elapsed().as_secs_f64();
     let not_sent =
         if counts.not_sent > 0 { format!(", {} not sent", counts.not_sent) } else { String::new() };
-    if args.dry_run {
+    // Which run this was, for a log that holds many: its inputs and when it ended.
+    let inputs = if args.files.is_empty() {
+        "stdin".to_owned()
+    } else {
+        args.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ")
+    };
+    let run_of = format!("in {elapsed:.2}s ({inputs}; ended {})", now());
+    if crate::quiet() {
+        // Errors only.
+    } else if args.dry_run {
         eprintln!(
-            "{} passed, {} invalid (dry run, nothing sent) in {elapsed:.2}s",
+            "{} passed, {} invalid (dry run, nothing sent) {run_of}",
             counts.accepted, counts.invalid
         );
     } else {
         eprintln!(
-            "{} accepted, {} rejected, {} failed, {} invalid{not_sent} in {elapsed:.2}s",
+            "{} accepted, {} rejected, {} failed, {} invalid{not_sent} {run_of}",
             counts.accepted, counts.rejected, counts.failed, counts.invalid
         );
     }
@@ -281,6 +292,11 @@ pub(crate) enum Class {
     SetUp(okta_ssf::Error),
     /// Another failure, which says nothing of the ones to come.
     Other,
+}
+
+/// Now, as RFC 3339 in UTC: `2026-12-02T08:20:00Z`.
+fn now() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }
 
 /// The record of a token the run did not send, having stopped.
@@ -398,7 +414,7 @@ struct Progress {
 
 impl Progress {
     fn new() -> Progress {
-        Progress { active: std::io::stderr().is_terminal() }
+        Progress { active: std::io::stderr().is_terminal() && !crate::quiet() }
     }
 
     /// How many tokens are done; their number is not known ahead, as input is read as it comes.

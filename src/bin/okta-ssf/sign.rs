@@ -246,9 +246,7 @@ pub(crate) fn sign(args: SignArgs) -> Result<bool, Usage> {
     // `invalid_issuer` or `invalid_audience` later.
     for (flag, value) in [("--iss", &args.iss), ("--aud", &args.aud)] {
         if !value.starts_with("https://") {
-            eprintln!(
-                "okta-ssf: warning: {flag} is not an https:// URL; Okta compares it byte for byte"
-            );
+            log::warn!("{flag} is not an https:// URL; Okta compares it byte for byte");
         }
     }
     println!("{token}");
