@@ -1037,3 +1037,20 @@ fn verbose_shows_each_retry_and_quiet_only_errors() {
     assert!(summary.starts_with("1 accepted, 0 rejected, 0 failed, 0 invalid in "), "{summary}");
     assert!(summary.contains(&format!("({vector}; ended 20")), "{summary}");
 }
+
+#[test]
+fn completions_and_the_manual_page() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let output = run(okta_ssf(&["completions", shell]));
+        assert_eq!(output.status.code(), Some(0), "{shell}: {}", stderr(&output));
+        let script = stdout(&output);
+        assert!(script.contains("okta-ssf") && script.contains("publish"), "{shell}: {script}");
+        assert!(script.contains("concurrency"), "{shell}: the options are in it");
+    }
+    assert_eq!(run(okta_ssf(&["completions", "tcsh"])).status.code(), Some(2));
+    let man = run(okta_ssf(&["man"]));
+    assert_eq!(man.status.code(), Some(0), "{}", stderr(&man));
+    let page = stdout(&man);
+    assert!(page.contains(".TH okta-ssf 1"), "{page}");
+    assert!(page.contains("publish") && page.contains("Exit status"), "{page}");
+}

@@ -10,7 +10,7 @@ mod sign;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 const EXIT_STATUSES: &str = "\
 Exit status:
@@ -43,6 +43,19 @@ enum Command {
     Jwks(sign::JwksArgs),
     Serve(serve::ServeArgs),
     Demo(serve::DemoArgs),
+    /// Print a completion script for SHELL to standard output.
+    ///
+    /// For example, `okta-ssf completions bash > /etc/bash_completion.d/okta-ssf`.
+    #[command(after_help = EXIT_STATUSES)]
+    Completions {
+        /// bash, zsh, fish, powershell or elvish.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) to standard output.
+    ///
+    /// For example, `okta-ssf man > /usr/local/share/man/man1/okta-ssf.1`.
+    #[command(after_help = EXIT_STATUSES)]
+    Man,
 }
 
 /// Whether `-q` asked for errors only on standard error.
@@ -92,6 +105,15 @@ fn main() -> ExitCode {
         Command::Jwks(args) => sign::jwks(args),
         Command::Serve(args) => serve::serve(args),
         Command::Demo(args) => serve::demo(args),
+        Command::Completions { shell } => {
+            let mut command = Cli::command();
+            clap_complete::generate(shell, &mut command, "okta-ssf", &mut std::io::stdout());
+            Ok(true)
+        }
+        Command::Man => clap_mangen::Man::new(Cli::command())
+            .render(&mut std::io::stdout())
+            .map(|()| true)
+            .map_err(|e| Usage(format!("cannot write the manual page: {e}"))),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
