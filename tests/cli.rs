@@ -723,18 +723,21 @@ fn publish_with_concurrency_keeps_the_input_order() {
     assert_eq!(zero.status.code(), Some(2), "{}", stderr(&zero));
 }
 
-/// `n` well-shaped tokens with the `jti`s `jti-01`, `jti-02`…, one per line in a file.
-fn numbered_tokens(n: usize) -> (Vec<String>, TempFile) {
-    let jtis: Vec<String> = (1..=n).map(|n| format!("jti-{n:02}")).collect();
-    let tokens: Vec<String> = jtis
-        .iter()
-        .map(|jti| {
+/// `n` well-shaped tokens with the `jti`s `jti-01`, `jti-02`…
+fn numbered(n: usize) -> Vec<String> {
+    (1..=n)
+        .map(|n| {
             token_with_claims(&format!(
-                r#"{{"iss":"https://t.example","aud":"https://acme.okta.com","iat":1764460800,"jti":"{jti}","events":{{"e":{{}}}}}}"#
+                r#"{{"iss":"https://t.example","aud":"https://acme.okta.com","iat":1764460800,"jti":"jti-{n:02}","events":{{"e":{{}}}}}}"#
             ))
         })
-        .collect();
-    (jtis, TempFile::new("numbered.jwt", &tokens.join("\n")))
+        .collect()
+}
+
+/// The `jti`s of [`numbered`] tokens, and the tokens one per line in a file.
+fn numbered_tokens(n: usize) -> (Vec<String>, TempFile) {
+    let jtis = (1..=n).map(|n| format!("jti-{n:02}")).collect();
+    (jtis, TempFile::new("numbered.jwt", &numbered(n).join("\n")))
 }
 
 #[test]
@@ -915,12 +918,7 @@ fn input_problems_are_per_line_and_per_file() {
         when.method(POST).path(EVENTS_PATH);
         then.status(202);
     });
-    let (_, numbered) = numbered_tokens(3);
-    let tokens: Vec<String> = std::fs::read_to_string(numbered.path())
-        .expect("tokens")
-        .lines()
-        .map(str::to_owned)
-        .collect();
+    let tokens = numbered(3);
     // A byte-order mark, a line that is not UTF-8, then a good line.
     let mut bytes = b"\xef\xbb\xbf".to_vec();
     bytes.extend_from_slice(format!("{}\n", tokens[0]).as_bytes());
@@ -973,12 +971,7 @@ fn standard_input_is_published_as_it_is_read() {
         when.method(POST).path(EVENTS_PATH);
         then.status(202);
     });
-    let (_, numbered) = numbered_tokens(2);
-    let tokens: Vec<String> = std::fs::read_to_string(numbered.path())
-        .expect("tokens")
-        .lines()
-        .map(str::to_owned)
-        .collect();
+    let tokens = numbered(2);
     let mut child = okta_ssf(&["publish", "--endpoint", &server.url(EVENTS_PATH)])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
