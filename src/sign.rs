@@ -50,8 +50,8 @@ use std::net::IpAddr;
 
 use ring::rand::{SecureRandom, SystemRandom};
 use ring::signature::{self, EcdsaKeyPair, KeyPair, RsaKeyPair};
-use rustls_pki_types::PrivateKeyDer;
 use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{PrivateKeyDer, SubjectPublicKeyInfoDer};
 use serde_json::{Map, Value, json};
 
 use base64::Engine as _;
@@ -81,6 +81,11 @@ pub enum SignError {
         "the PEM holds a {0}, not a private key; signing needs the private key (`okta-ssf jwks` makes the public JWKS from it)"
     )]
     NotAPrivateKey(&'static str),
+    /// [`public_jwk`] found no `BEGIN PUBLIC KEY` block.
+    #[error(
+        "no public key found in the PEM; expected a `BEGIN PUBLIC KEY` block, as `openssl pkey -pubout` writes one"
+    )]
+    NoPublicKey,
     /// A key of a kind no JWS algorithm Okta accepts uses: an EC key on a curve other than P-256,
     /// or an Ed25519 key.
     #[error("the key is {0}; use a P-256 key (ES256) or an RSA key of 2048 bits or more (RS256)")]
@@ -370,6 +375,56 @@ pub fn jwks(keys: &[&SigningKey]) -> Value {
     json!({"keys": keys.iter().map(|k| k.jwk()).collect::<Vec<_>>()})
 }
 
+/// The JWK of a public key in PEM (`BEGIN PUBLIC KEY`, as `openssl pkey -pubout` writes it):
+/// RSA (RS256, 2048 bits or more) or P-256 (ES256), shaped as [`SigningKey::jwk`] shapes it. For
+/// publishing the key of a private key kept elsewhere, such as in a vault.
+///
+/// # Errors
+///
+/// [`SignError::EmptyKeyId`], [`SignError::NoPublicKey`], [`SignError::RsaKeyTooShort`],
+/// [`SignError::UnsupportedCurve`] or [`SignError::UnsupportedKey`].
+pub fn public_jwk(pem: &[u8], kid: &str) -> Result<Value, SignError> {
+    const SEQUENCE: u8 = 0x30;
+    const INTEGER: u8 = 0x02;
+    const BIT_STRING: u8 = 0x03;
+    const P256: &[u8] = &[0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
+    let kid = kid.trim();
+    if kid.is_empty() {
+        return Err(SignError::EmptyKeyId);
+    }
+    let spki = SubjectPublicKeyInfoDer::from_pem_slice(pem).map_err(|_| SignError::NoPublicKey)?;
+    let unreadable = || SignError::UnsupportedKey("unreadable public key".to_owned());
+    // SubjectPublicKeyInfo: SEQUENCE { AlgorithmIdentifier, BIT STRING }.
+    let Some((SEQUENCE, spki, _)) = der_element(spki.as_ref()) else { return Err(unreadable()) };
+    let Some((SEQUENCE, algorithm, rest)) = der_element(spki) else { return Err(unreadable()) };
+    let Some((BIT_STRING, [0, key @ ..], _)) = der_element(rest) else { return Err(unreadable()) };
+    let holds = |oid: &[u8]| algorithm.windows(oid.len()).any(|w| w == oid);
+    if is_rsa_pkcs8(algorithm) {
+        // RSAPublicKey: SEQUENCE { INTEGER n, INTEGER e }.
+        let Some((SEQUENCE, numbers, _)) = der_element(key) else { return Err(unreadable()) };
+        let Some((INTEGER, n, rest)) = der_element(numbers) else { return Err(unreadable()) };
+        let Some((INTEGER, e, _)) = der_element(rest) else { return Err(unreadable()) };
+        let n = &n[n.iter().position(|&b| b != 0).unwrap_or(n.len())..];
+        let bits = n.first().map_or(0, |top| n.len() * 8 - top.leading_zeros() as usize);
+        if bits < 2048 {
+            return Err(SignError::RsaKeyTooShort { bits });
+        }
+        return Ok(json!({"kty": "RSA", "kid": kid, "use": "sig", "alg": "RS256",
+            "n": URL_SAFE_NO_PAD.encode(n), "e": URL_SAFE_NO_PAD.encode(e)}));
+    }
+    match key {
+        [4, point @ ..] if holds(P256) && point.len() == 64 => {
+            let (x, y) = point.split_at(32);
+            Ok(json!({"kty": "EC", "kid": kid, "use": "sig", "alg": "ES256", "crv": "P-256",
+                "x": URL_SAFE_NO_PAD.encode(x), "y": URL_SAFE_NO_PAD.encode(y)}))
+        }
+        _ => Err(unusable_curve(algorithm).map_or_else(
+            || SignError::UnsupportedKey("a public key of a kind Okta does not take".to_owned()),
+            SignError::UnsupportedCurve,
+        )),
+    }
+}
+
 /// The error for an RSA key ring refused; `der` is the PKCS#8 or PKCS#1 document. ring's
 /// `KeyRejected` has no kinds to match on, so a short key is found by reading its modulus length
 /// here rather than by ring's words; any other refusal keeps ring's words for the message.
@@ -439,22 +494,26 @@ fn has_block(pem: &[u8], label: &str) -> bool {
 /// The error for a key ring would not take as RSA or P-256: a curve Okta's algorithms do not
 /// use, found by its OID in the key (ring's refusal has no kinds), or else ring's words.
 fn unsupported(der: &[u8], e: ring::error::KeyRejected) -> SignError {
+    unusable_curve(der)
+        .map_or_else(|| SignError::UnsupportedKey(e.to_string()), SignError::UnsupportedCurve)
+}
+
+/// The kind of key `der` holds, by the OID near its start, when it is one that no algorithm Okta
+/// accepts uses.
+fn unusable_curve(der: &[u8]) -> Option<&'static str> {
     const ED25519: &[u8] = &[0x06, 0x03, 0x2b, 0x65, 0x70];
     const EC_PUBLIC_KEY: &[u8] = &[0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
     const SECP384R1: &[u8] = &[0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22];
     const SECP521R1: &[u8] = &[0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23];
     let holds = |oid: &[u8]| der.windows(oid.len()).take(64).any(|w| w == oid);
-    if holds(ED25519) {
-        SignError::UnsupportedCurve("an Ed25519 key")
-    } else if holds(SECP384R1) {
-        SignError::UnsupportedCurve("an EC key on P-384")
-    } else if holds(SECP521R1) {
-        SignError::UnsupportedCurve("an EC key on P-521")
-    } else if holds(EC_PUBLIC_KEY) {
-        SignError::UnsupportedCurve("an EC key on a curve other than P-256")
-    } else {
-        SignError::UnsupportedKey(e.to_string())
-    }
+    [
+        (ED25519, "an Ed25519 key"),
+        (SECP384R1, "an EC key on P-384"),
+        (SECP521R1, "an EC key on P-521"),
+        (EC_PUBLIC_KEY, "an EC key on a curve other than P-256"),
+    ]
+    .into_iter()
+    .find_map(|(oid, name)| holds(oid).then_some(name))
 }
 
 /// Whether a PKCS#8 document names rsaEncryption (OID 1.2.840.113549.1.1.1).

@@ -12,7 +12,7 @@ use jsonwebtoken::{DecodingKey, Validation, decode, decode_header};
 use okta_ssf::lint::EventType;
 use okta_ssf::sign::{
     Algorithm, ComplianceStatus, Event, InitiatingEntity, RiskLevel, SetBuilder, SignError,
-    SigningKey, Subject, jwks,
+    SigningKey, Subject, jwks, public_jwk,
 };
 use okta_ssf::{Client, Status, check_token};
 use serde_json::{Map, Value, json};
@@ -439,4 +439,28 @@ fn sign_check_and_publish_in_one_go() {
     );
     mock.assert();
     verify_with_jsonwebtoken(&token);
+}
+
+#[test]
+fn a_public_key_gives_the_same_jwk_as_its_private_key() {
+    let pem = |path: &str| std::fs::read(data(path)).expect("key file");
+    for (public, private) in
+        [("rsa-public.pem", "rsa-pkcs8.pem"), ("ec-p256-public.pem", "ec-p256-pkcs8.pem")]
+    {
+        let jwk = public_jwk(&pem(public), "k").expect(public);
+        assert_eq!(jwk, key(private, "k").jwk(), "{public}");
+    }
+    let errors = [
+        (
+            public_jwk(&pem("rsa-pkcs8.pem"), "k"),
+            "no public key found in the PEM; expected a `BEGIN PUBLIC KEY` block, as `openssl pkey -pubout` writes one",
+        ),
+        (
+            public_jwk(&pem("rsa-public.pem"), " "),
+            "the key id (`kid`) is empty; use the `kid` of this key in the provider's JWKS",
+        ),
+    ];
+    for (result, text) in errors {
+        assert_eq!(result.expect_err(text).to_string(), text);
+    }
 }

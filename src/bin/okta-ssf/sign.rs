@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use okta_ssf::lint::EventType;
 use okta_ssf::sign::{
-    ComplianceStatus, Event, InitiatingEntity, RiskLevel, SetBuilder, SigningKey, Subject,
-    jwks as jwks_document,
+    ComplianceStatus, Event, InitiatingEntity, RiskLevel, SetBuilder, SignError, SigningKey,
+    Subject, public_jwk,
 };
 use serde_json::Value;
 
@@ -261,13 +261,23 @@ pub(crate) fn jwks(args: JwksArgs) -> Result<bool, Usage> {
             args.kid.len()
         )));
     }
+    // Each key's public half: from a private key, or a public key as it is (one kept in a
+    // vault signs elsewhere).
     let keys = args
         .key
         .iter()
         .zip(&args.kid)
-        .map(|(path, kid)| read_key(path, kid))
+        .map(|(path, kid)| {
+            let pem = std::fs::read(path)
+                .map_err(|e| Usage(format!("cannot read key {}: {e}", path.display())))?;
+            match SigningKey::from_pem(&pem, kid) {
+                Ok(key) => Ok(key.jwk()),
+                Err(SignError::NotAPrivateKey("public key")) => public_jwk(&pem, kid),
+                Err(e) => Err(e),
+            }
+            .map_err(|e| Usage(format!("key {}: {e}", path.display())))
+        })
         .collect::<Result<Vec<_>, _>>()?;
-    let document = jwks_document(&keys.iter().collect::<Vec<_>>());
-    println!("{}", serde_json::to_string_pretty(&document)?);
+    println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "keys": keys }))?);
     Ok(true)
 }
