@@ -536,14 +536,14 @@ fn inspect_prints_claims_verdict_and_every_warning() {
             "https://example.com/custom": {}
         }
     });
-    let file = TempFile::new("lint.jwt", &format!("{}\n", token_with_claims(&claims.to_string())));
+    let token = token_with_claims(&claims.to_string());
+    let file = TempFile::new("lint.jwt", &format!("{token}\n"));
     let output = run(okta_ssf(&["inspect", "--domain", "acme.okta.com", file.path()]));
     assert_eq!(output.status.code(), Some(0), "warnings alone do not fail: {}", stderr(&output));
     let text = stdout(&output);
-    assert!(
-        text.starts_with(&format!("== {}:1\nheader: {{\n  \"alg\": \"RS256\"", file.path())),
-        "{text}"
-    );
+    let head =
+        format!("== {}:1 ({} bytes)\nheader: {{\n  \"alg\": \"RS256\"", file.path(), token.len());
+    assert!(text.starts_with(&head), "{text}");
     assert!(text.contains("\"jti\": \"j-lint\""), "{text}");
     let expected = [
         "check: passed",
@@ -1055,4 +1055,71 @@ fn completions_and_the_manual_page() {
     let page = stdout(&man);
     assert!(page.contains(".TH okta-ssf 1"), "{page}");
     assert!(page.contains("publish") && page.contains("Exit status"), "{page}");
+}
+
+#[test]
+fn key_and_event_files_can_come_from_standard_input() {
+    let key = read_data("ec-p256-pkcs8.pem");
+    let args = [
+        "sign",
+        "--key",
+        "-",
+        "--kid",
+        "k",
+        "--iss",
+        "https://t.example",
+        "--aud",
+        "https://acme.okta.com",
+        "--event",
+        "session-revoked",
+        "--user-email",
+        "jane@acme.com",
+    ];
+    let signed = run_with_stdin(okta_ssf(&args), &key);
+    assert_eq!(signed.status.code(), Some(0), "{}", stderr(&signed));
+    assert!(okta_ssf::check_token(&stdout(&signed)).is_ok());
+    let event = r#"{"https://schemas.openid.net/secevent/caep/event-type/session-revoked":{"subject":{"user":{"format":"email","email":"jane@acme.com"}},"event_timestamp":1764460800}}"#;
+    let key_file = data("ec-p256-pkcs8.pem").display().to_string();
+    let args = [
+        "sign",
+        "--key",
+        &key_file,
+        "--kid",
+        "k",
+        "--iss",
+        "https://t.example",
+        "--aud",
+        "https://acme.okta.com",
+        "--event-json",
+        "-",
+    ];
+    let signed = run_with_stdin(okta_ssf(&args), event);
+    assert_eq!(signed.status.code(), Some(0), "{}", stderr(&signed));
+    let token = okta_ssf::check_token(&stdout(&signed)).expect("signed");
+    assert_eq!(
+        token.event_types().collect::<Vec<_>>(),
+        ["https://schemas.openid.net/secevent/caep/event-type/session-revoked"]
+    );
+    let public = run_with_stdin(
+        okta_ssf(&["jwks", "--key", "-", "--kid", "k"]),
+        &read_data("ec-p256-public.pem"),
+    );
+    assert_eq!(public.status.code(), Some(0), "{}", stderr(&public));
+    assert!(stdout(&public).contains("\"crv\": \"P-256\""), "{}", stdout(&public));
+}
+
+#[test]
+fn inspect_cuts_long_values_and_says_their_size() {
+    let long = "x".repeat(5000);
+    let claims = format!(
+        r#"{{"iss":"https://t.example","aud":"https://acme.okta.com","iat":1764460800,"jti":"j","events":{{"e":{{"note":"{long}"}}}}}}"#
+    );
+    let file = TempFile::new("long.jwt", &token_with_claims(&claims));
+    let output = run(okta_ssf(&["inspect", file.path()]));
+    let text = stdout(&output);
+    assert!(
+        text.contains(&format!("\"note\": \"{}… (5000 bytes in all)\"", "x".repeat(200))),
+        "{text}"
+    );
+    assert!(text.len() < 2000, "{} bytes of output", text.len());
 }

@@ -108,3 +108,14 @@ fn next_line(reader: &mut impl BufRead) -> std::io::Result<Option<(Vec<u8>, bool
     }
     Ok(Some((bytes, too_long)))
 }
+
+/// The whole of `path`, or of standard input for `-`.
+pub(crate) fn read_all(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    if path.as_os_str() == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin().read_to_end(&mut bytes)?;
+        Ok(bytes)
+    } else {
+        std::fs::read(path)
+    }
+}

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use okta_ssf::lint::decode_unverified;
 use okta_ssf::{Client, check_token};
+use serde_json::Value;
 
 use crate::Usage;
 use crate::input::each_line;
@@ -33,17 +34,17 @@ pub(crate) fn run(args: Args) -> Result<bool, Usage> {
         if !std::mem::take(&mut first) {
             println!();
         }
-        println!("== {}", line.source);
+        println!("== {} ({} bytes)", line.source, line.token.len());
         if let Some(problem) = &line.problem {
             all_pass = false;
             println!("check: refused: {problem}");
             return;
         }
         let (header, claims) = decode_unverified(&line.token);
-        let pretty = |v: Option<serde_json::Value>| {
+        let pretty = |v: Option<Value>| {
             v.map_or_else(
                 || "(does not decode)".to_owned(),
-                |v| serde_json::to_string_pretty(&v).unwrap_or_default(),
+                |v| serde_json::to_string_pretty(&elide(v)).unwrap_or_default(),
             )
         };
         println!("header: {}", pretty(header));
@@ -65,4 +66,22 @@ pub(crate) fn run(args: Args) -> Result<bool, Usage> {
         return Err(Usage("some input could not be read (see above)".into()));
     }
     Ok(all_pass)
+}
+
+/// The longest string shown whole, in characters.
+const SHOWN: usize = 200;
+
+/// `value` with each string longer than [`SHOWN`] cut there, its size said.
+fn elide(value: Value) -> Value {
+    match value {
+        Value::String(s) if s.chars().count() > SHOWN => {
+            let shown: String = s.chars().take(SHOWN).collect();
+            Value::String(format!("{shown}… ({} bytes in all)", s.len()))
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(elide).collect()),
+        Value::Object(members) => {
+            Value::Object(members.into_iter().map(|(k, v)| (k, elide(v))).collect())
+        }
+        other => other,
+    }
 }

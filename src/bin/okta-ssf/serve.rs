@@ -20,7 +20,7 @@ use crate::publish::{Counts, outcome, text_line};
 #[derive(clap::Args)]
 #[command(after_help = crate::EXIT_STATUSES)]
 pub(crate) struct ServeArgs {
-    /// The JWKS that verifies the tokens: a file, or an http(s) URL (fetched again, at most once
+    /// The JWKS that verifies the tokens: a file (`-` for standard input), or an http(s) URL (fetched again, at most once
     /// a minute, when a token names an unknown kid).
     #[arg(long, value_name = "FILE_OR_URL")]
     jwks: String,
@@ -63,7 +63,8 @@ pub(crate) fn serve(args: ServeArgs) -> Result<bool, Usage> {
         ReceiverConfig::with_jwks_url(&args.jwks, &issuers, &args.aud)
             .map_err(|e| Usage(crate::chain(&e)))?
     } else {
-        let text = std::fs::read_to_string(&args.jwks)
+        let text = crate::input::read_all(args.jwks.as_ref())
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
             .map_err(|e| Usage(format!("cannot read {}: {e}", args.jwks)))?;
         let jwks = Jwks::from_json(&text).map_err(|e| Usage(format!("{}: {e}", args.jwks)))?;
         ReceiverConfig::new(jwks, &issuers, &args.aud)

@@ -18,7 +18,7 @@ use crate::Usage;
 #[derive(clap::Args)]
 #[command(after_help = crate::EXIT_STATUSES)]
 pub(crate) struct SignArgs {
-    /// The private key, PEM (RSA for RS256, P-256 for ES256).
+    /// The private key, PEM (RSA for RS256, P-256 for ES256); `-` reads standard input.
     #[arg(long, value_name = "PEM")]
     key: PathBuf,
     /// The key's id in the provider's JWKS.
@@ -39,7 +39,7 @@ pub(crate) struct SignArgs {
         conflicts_with = "event_json"
     )]
     event: Option<String>,
-    /// A file holding `{"<type URI>": {...}}`, for any event.
+    /// A file holding `{"<type URI>": {...}}`, for any event; `-` reads standard input.
     #[arg(long, value_name = "FILE")]
     event_json: Option<PathBuf>,
     /// The token id (default: 128 random bits).
@@ -115,7 +115,7 @@ struct Members {
 #[derive(clap::Args)]
 #[command(after_help = crate::EXIT_STATUSES)]
 pub(crate) struct JwksArgs {
-    /// A private key, PEM.
+    /// A private key, or a public key, PEM; `-` reads standard input.
     #[arg(long, value_name = "PEM", required = true)]
     key: Vec<PathBuf>,
     /// The id of the key given at the same position.
@@ -124,7 +124,7 @@ pub(crate) struct JwksArgs {
 }
 
 fn read_key(path: &Path, kid: &str) -> Result<SigningKey, Usage> {
-    let pem = std::fs::read(path)
+    let pem = crate::input::read_all(path)
         .map_err(|e| Usage(format!("cannot read key {}: {e}", path.display())))?;
     SigningKey::from_pem(&pem, kid).map_err(|e| Usage(format!("key {}: {e}", path.display())))
 }
@@ -211,7 +211,8 @@ fn typed_event(name: &str, m: Members) -> Result<Event, Usage> {
 }
 
 fn json_event(path: &Path) -> Result<Event, Usage> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::input::read_all(path)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
         .map_err(|e| Usage(format!("cannot read {}: {e}", path.display())))?;
     let value: Value = serde_json::from_str(&text)
         .map_err(|e| Usage(format!("{}: not JSON: {e}", path.display())))?;
@@ -268,7 +269,7 @@ pub(crate) fn jwks(args: JwksArgs) -> Result<bool, Usage> {
         .iter()
         .zip(&args.kid)
         .map(|(path, kid)| {
-            let pem = std::fs::read(path)
+            let pem = crate::input::read_all(path)
                 .map_err(|e| Usage(format!("cannot read key {}: {e}", path.display())))?;
             match SigningKey::from_pem(&pem, kid) {
                 Ok(key) => Ok(key.jwk()),
