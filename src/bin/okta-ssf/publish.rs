@@ -162,7 +162,7 @@ pub(crate) fn run(args: Args) -> Result<bool, Usage> {
                 writeln!(out, "{text}")
                     .map_err(|e| Usage(format!("cannot write to standard output: {e}")))?;
                 printed += 1;
-                progress.show(printed);
+                progress.show(printed, &counts, start.elapsed());
             }
         }
         Ok::<(), Usage>(())
@@ -417,10 +417,15 @@ impl Progress {
         Progress { active: std::io::stderr().is_terminal() && !crate::quiet() }
     }
 
-    /// How many tokens are done; their number is not known ahead, as input is read as it comes.
-    fn show(&mut self, done: usize) {
+    /// How many tokens are done, how they went, and how fast. How many are left is not known:
+    /// input is read as it comes.
+    fn show(&mut self, done: usize, counts: &Counts, elapsed: Duration) {
         if self.active {
-            eprint!("\r{done} done");
+            let rate = done as f64 / elapsed.as_secs_f64().max(0.001);
+            eprint!(
+                "\r{done} done: {} accepted, {} rejected, {} failed, {} invalid ({rate:.0}/s)",
+                counts.accepted, counts.rejected, counts.failed, counts.invalid
+            );
         }
     }
 
