@@ -131,7 +131,7 @@ pub(crate) fn run(args: Args) -> Result<bool, Usage> {
                 while let Some((i, line)) = run.next(todo) {
                     let line = &line;
                     let mut counts = Counts::default();
-                    let record = match run.stopped() {
+                    let mut record = match run.stopped() {
                         _ if run.signalled.load(Ordering::SeqCst) != 0 => {
                             not_sent(line, "interrupted by a signal", &mut counts)
                         }
@@ -142,7 +142,6 @@ pub(crate) fn run(args: Args) -> Result<bool, Usage> {
                             record
                         }
                     };
-                    let mut record = record;
                     record.insert("time".into(), json!(now()));
                     if done.send((i, record, counts)).is_err() {
                         break;
