@@ -375,9 +375,10 @@ pub fn jwks(keys: &[&SigningKey]) -> Value {
     json!({"keys": keys.iter().map(|k| k.jwk()).collect::<Vec<_>>()})
 }
 
-/// The JWK of a public key in PEM (`BEGIN PUBLIC KEY`, as `openssl pkey -pubout` writes it):
-/// RSA (RS256, 2048 bits or more) or P-256 (ES256), shaped as [`SigningKey::jwk`] shapes it. For
-/// publishing the key of a private key kept elsewhere, such as in a vault.
+/// The JWK of a public key in PEM (`BEGIN PUBLIC KEY`, as `openssl pkey -pubout` writes it, or
+/// an RSA key's `BEGIN RSA PUBLIC KEY`): RSA (RS256, 2048 bits or more) or P-256 (ES256), shaped
+/// as [`SigningKey::jwk`] shapes it. For publishing the key of a private key kept elsewhere,
+/// such as in a vault.
 ///
 /// # Errors
 ///
@@ -385,32 +386,24 @@ pub fn jwks(keys: &[&SigningKey]) -> Value {
 /// [`SignError::UnsupportedCurve`] or [`SignError::UnsupportedKey`].
 pub fn public_jwk(pem: &[u8], kid: &str) -> Result<Value, SignError> {
     const SEQUENCE: u8 = 0x30;
-    const INTEGER: u8 = 0x02;
     const BIT_STRING: u8 = 0x03;
     const P256: &[u8] = &[0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
     let kid = kid.trim();
     if kid.is_empty() {
         return Err(SignError::EmptyKeyId);
     }
-    let spki = SubjectPublicKeyInfoDer::from_pem_slice(pem).map_err(|_| SignError::NoPublicKey)?;
     let unreadable = || SignError::UnsupportedKey("unreadable public key".to_owned());
+    if let Some(body) = pem_body(pem, "RSA PUBLIC KEY") {
+        return rsa_public_jwk(&body.ok_or_else(unreadable)?, kid);
+    }
+    let spki = SubjectPublicKeyInfoDer::from_pem_slice(pem).map_err(|_| SignError::NoPublicKey)?;
     // SubjectPublicKeyInfo: SEQUENCE { AlgorithmIdentifier, BIT STRING }.
     let Some((SEQUENCE, spki, _)) = der_element(spki.as_ref()) else { return Err(unreadable()) };
     let Some((SEQUENCE, algorithm, rest)) = der_element(spki) else { return Err(unreadable()) };
     let Some((BIT_STRING, [0, key @ ..], _)) = der_element(rest) else { return Err(unreadable()) };
     let holds = |oid: &[u8]| algorithm.windows(oid.len()).any(|w| w == oid);
     if is_rsa_pkcs8(algorithm) {
-        // RSAPublicKey: SEQUENCE { INTEGER n, INTEGER e }.
-        let Some((SEQUENCE, numbers, _)) = der_element(key) else { return Err(unreadable()) };
-        let Some((INTEGER, n, rest)) = der_element(numbers) else { return Err(unreadable()) };
-        let Some((INTEGER, e, _)) = der_element(rest) else { return Err(unreadable()) };
-        let n = &n[n.iter().position(|&b| b != 0).unwrap_or(n.len())..];
-        let bits = n.first().map_or(0, |top| n.len() * 8 - top.leading_zeros() as usize);
-        if bits < 2048 {
-            return Err(SignError::RsaKeyTooShort { bits });
-        }
-        return Ok(json!({"kty": "RSA", "kid": kid, "use": "sig", "alg": "RS256",
-            "n": URL_SAFE_NO_PAD.encode(n), "e": URL_SAFE_NO_PAD.encode(e)}));
+        return rsa_public_jwk(key, kid);
     }
     match key {
         [4, point @ ..] if holds(P256) && point.len() == 64 => {
@@ -423,6 +416,33 @@ pub fn public_jwk(pem: &[u8], kid: &str) -> Result<Value, SignError> {
             SignError::UnsupportedCurve,
         )),
     }
+}
+
+/// The JWK of a PKCS#1 `RSAPublicKey`: `SEQUENCE { INTEGER n, INTEGER e }`.
+fn rsa_public_jwk(der: &[u8], kid: &str) -> Result<Value, SignError> {
+    const SEQUENCE: u8 = 0x30;
+    const INTEGER: u8 = 0x02;
+    let unreadable = || SignError::UnsupportedKey("unreadable RSA public key".to_owned());
+    let Some((SEQUENCE, numbers, _)) = der_element(der) else { return Err(unreadable()) };
+    let Some((INTEGER, n, rest)) = der_element(numbers) else { return Err(unreadable()) };
+    let Some((INTEGER, e, _)) = der_element(rest) else { return Err(unreadable()) };
+    let n = &n[n.iter().position(|&b| b != 0).unwrap_or(n.len())..];
+    let bits = n.first().map_or(0, |top| n.len() * 8 - top.leading_zeros() as usize);
+    if bits < 2048 {
+        return Err(SignError::RsaKeyTooShort { bits });
+    }
+    Ok(json!({"kty": "RSA", "kid": kid, "use": "sig", "alg": "RS256",
+        "n": URL_SAFE_NO_PAD.encode(n), "e": URL_SAFE_NO_PAD.encode(e)}))
+}
+
+/// The DER inside `pem`'s `BEGIN <label>` block, for a label rustls-pki-types does not read:
+/// `None` without one, `Some(None)` when its base64 does not decode.
+fn pem_body(pem: &[u8], label: &str) -> Option<Option<Vec<u8>>> {
+    let text = std::str::from_utf8(pem).ok()?;
+    let body = text.split_once(&format!("-----BEGIN {label}-----"))?.1;
+    let body = body.split_once(&format!("-----END {label}-----"))?.0;
+    let base64: String = body.split_ascii_whitespace().collect();
+    Some(base64::engine::general_purpose::STANDARD.decode(base64).ok())
 }
 
 /// The error for an RSA key ring refused; `der` is the PKCS#8 or PKCS#1 document. ring's

@@ -444,9 +444,11 @@ fn sign_check_and_publish_in_one_go() {
 #[test]
 fn a_public_key_gives_the_same_jwk_as_its_private_key() {
     let pem = |path: &str| std::fs::read(data(path)).expect("key file");
-    for (public, private) in
-        [("rsa-public.pem", "rsa-pkcs8.pem"), ("ec-p256-public.pem", "ec-p256-pkcs8.pem")]
-    {
+    for (public, private) in [
+        ("rsa-public.pem", "rsa-pkcs8.pem"),
+        ("keys/rsa-pkcs1-public.pem", "rsa-pkcs8.pem"),
+        ("ec-p256-public.pem", "ec-p256-pkcs8.pem"),
+    ] {
         let jwk = public_jwk(&pem(public), "k").expect(public);
         assert_eq!(jwk, key(private, "k").jwk(), "{public}");
     }
