@@ -1060,39 +1060,14 @@ fn completions_and_the_manual_page() {
 #[test]
 fn key_and_event_files_can_come_from_standard_input() {
     let key = read_data("ec-p256-pkcs8.pem");
-    let args = [
-        "sign",
-        "--key",
-        "-",
-        "--kid",
-        "k",
-        "--iss",
-        "https://t.example",
-        "--aud",
-        "https://acme.okta.com",
-        "--event",
-        "session-revoked",
-        "--user-email",
-        "jane@acme.com",
-    ];
+    let args =
+        sign_args("-", "k", &["--event", "session-revoked", "--user-email", "jane@acme.com"]);
     let signed = run_with_stdin(okta_ssf(&args), &key);
     assert_eq!(signed.status.code(), Some(0), "{}", stderr(&signed));
     assert!(okta_ssf::check_token(&stdout(&signed)).is_ok());
     let event = r#"{"https://schemas.openid.net/secevent/caep/event-type/session-revoked":{"subject":{"user":{"format":"email","email":"jane@acme.com"}},"event_timestamp":1764460800}}"#;
     let key_file = data("ec-p256-pkcs8.pem").display().to_string();
-    let args = [
-        "sign",
-        "--key",
-        &key_file,
-        "--kid",
-        "k",
-        "--iss",
-        "https://t.example",
-        "--aud",
-        "https://acme.okta.com",
-        "--event-json",
-        "-",
-    ];
+    let args = sign_args(&key_file, "k", &["--event-json", "-"]);
     let signed = run_with_stdin(okta_ssf(&args), event);
     assert_eq!(signed.status.code(), Some(0), "{}", stderr(&signed));
     let token = okta_ssf::check_token(&stdout(&signed)).expect("signed");
