@@ -1098,3 +1098,41 @@ fn inspect_cuts_long_values_and_says_their_size() {
     );
     assert!(text.len() < 2000, "{} bytes of output", text.len());
 }
+
+#[test]
+fn root_certs_trust_a_receiver_and_an_untrusted_one_stops_the_run() {
+    use common::net::{TestPki, TlsReceiver};
+    let pki = TestPki::new(&["localhost"]);
+    let receiver = TlsReceiver::start(&pki);
+    let ca = TempFile::new("ca.pem", &pki.ca_pem);
+    let token = TempFile::new(
+        "token.jwt",
+        &format!(
+            "{}\n{}\n",
+            token("session-revoked-rs256.jwt"),
+            token("device-risk-change-es256.jwt")
+        ),
+    );
+    let domain = format!("localhost:{}", receiver.port);
+    let untrusted = run(okta_ssf(&["publish", "-d", &domain, token.path()]));
+    assert_eq!(untrusted.status.code(), Some(2), "{}", stderr(&untrusted));
+    let err = stderr(&untrusted);
+    assert!(
+        err.contains("the receiver's TLS certificate is not trusted")
+            && err.contains("--root-certs FILE"),
+        "{err}"
+    );
+    assert!(
+        stdout(&untrusted).lines().nth(1).is_some_and(|l| l.starts_with("not-sent vector-jti-2")),
+        "{}",
+        stdout(&untrusted)
+    );
+    let trusted =
+        run(okta_ssf(&["publish", "-d", &domain, "--root-certs", ca.path(), token.path()]));
+    assert_eq!(trusted.status.code(), Some(0), "{}", stderr(&trusted));
+    assert_eq!(stdout(&trusted), "accepted vector-jti-1\naccepted vector-jti-2\n");
+    let not_pem =
+        run(okta_ssf(&["publish", "-d", &domain, "--root-certs", token.path(), token.path()]));
+    assert_eq!(not_pem.status.code(), Some(2));
+    assert!(stderr(&not_pem).contains("not readable PEM certificates"), "{}", stderr(&not_pem));
+}

@@ -44,6 +44,10 @@ pub(crate) struct Args {
     /// Check every token and send nothing.
     #[arg(long, short = 'n')]
     dry_run: bool,
+    /// Also trust the root certificates in this PEM file (repeat for more): the root of a
+    /// network that intercepts TLS, or of a test set-up.
+    #[arg(long, value_name = "FILE")]
+    root_certs: Vec<PathBuf>,
     /// Publish with N threads sharing one client (and its connections); the output stays in
     /// input order.
     #[arg(long, short = 'c', value_name = "N", default_value_t = 1,
@@ -83,13 +87,20 @@ pub(crate) fn run(args: Args) -> Result<bool, Usage> {
         }
         (Some(_), Some(_)) => return Err(Usage("give --domain or --endpoint, not both".into())),
     }
-    .map(|builder| {
-        builder
-            .timeout(Duration::from_secs(args.timeout))
-            .retry(RetryPolicy::new().max_retries(args.retries))
-            // Each token is checked here first, with its line number in the output.
-            .token_check(TokenCheck::Skip)
-            .build()
+    .map(|mut builder| {
+        for path in &args.root_certs {
+            let pem = crate::input::read_all(path)
+                .map_err(|e| Usage(format!("cannot read {}: {e}", path.display())))?;
+            builder = builder.add_root_certificates_pem(&pem);
+        }
+        Ok::<_, Usage>(
+            builder
+                .timeout(Duration::from_secs(args.timeout))
+                .retry(RetryPolicy::new().max_retries(args.retries))
+                // Each token is checked here first, with its line number in the output.
+                .token_check(TokenCheck::Skip)
+                .build()?,
+        )
     })
     .transpose()?;
     // A dry run still checks the domain, then sends nothing.
@@ -272,6 +283,9 @@ impl Run {
                 let advice = match &error {
                     okta_ssf::Error::NotFound(_) if !self.okta => {
                         "receiver answered 404 Not Found; check the receiver URL".to_owned()
+                    }
+                    okta_ssf::Error::UntrustedCertificate { .. } => {
+                        format!("{}; trust its root with --root-certs FILE", chain(&error))
                     }
                     error => chain(error),
                 };
