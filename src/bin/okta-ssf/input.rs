@@ -2,9 +2,11 @@
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, IsTerminal, Read};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use okta_ssf::MAX_TOKEN_BYTES;
+
+use crate::Usage;
 
 /// One non-blank line of input.
 pub(crate) struct Line {
@@ -109,13 +111,20 @@ fn next_line(reader: &mut impl BufRead) -> std::io::Result<Option<(Vec<u8>, bool
     Ok(Some((bytes, too_long)))
 }
 
-/// The whole of `path`, or of standard input for `-`.
-pub(crate) fn read_all(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
-    if path.as_os_str() == "-" {
+/// The whole of `path`, or of standard input for `-`; `what` names it in the error, such as
+/// `"key "`.
+pub(crate) fn read_all(path: &Path, what: &str) -> Result<Vec<u8>, Usage> {
+    let read = if path.as_os_str() == "-" {
         let mut bytes = Vec::new();
-        std::io::stdin().read_to_end(&mut bytes)?;
-        Ok(bytes)
+        std::io::stdin().read_to_end(&mut bytes).map(|_| bytes)
     } else {
         std::fs::read(path)
-    }
+    };
+    read.map_err(|e| Usage(format!("cannot read {what}{}: {e}", path.display())))
+}
+
+/// [`read_all`], as UTF-8 text.
+pub(crate) fn read_text(path: &Path, what: &str) -> Result<String, Usage> {
+    String::from_utf8(read_all(path, what)?)
+        .map_err(|_| Usage(format!("cannot read {what}{}: it is not UTF-8 text", path.display())))
 }

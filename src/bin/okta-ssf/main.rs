@@ -58,7 +58,6 @@ enum Command {
     Man,
 }
 
-/// Whether `-q` asked for errors only on standard error.
 static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Whether `-q` asked for errors only on standard error.
@@ -77,15 +76,16 @@ impl<E: std::fmt::Display> From<E> for Usage {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // Log lines on standard error, through the `log` facade: warnings by default, debug with
-    // `-v`, errors only with `-q`; `RUST_LOG` (such as `okta_ssf=debug`) adds its own filters.
-    let level = match (cli.verbose, cli.quiet) {
-        (true, _) => log::LevelFilter::Debug,
-        (_, true) => log::LevelFilter::Error,
-        _ => log::LevelFilter::Warn,
+    // Log lines on standard error, through the `log` facade: warnings by default, this crate's
+    // debug lines (each attempt and retry) with `-v`, errors only with `-q`; `RUST_LOG` (such
+    // as `ureq=debug`) adds its own filters.
+    let (level, ours) = match (cli.verbose, cli.quiet) {
+        (true, _) => (log::LevelFilter::Warn, log::LevelFilter::Debug),
+        (_, true) => (log::LevelFilter::Error, log::LevelFilter::Error),
+        _ => (log::LevelFilter::Warn, log::LevelFilter::Warn),
     };
     let mut logger = env_logger::Builder::new();
-    logger.filter_level(level).format(|out, record| {
+    logger.filter_level(level).filter_module("okta_ssf", ours).format(|out, record| {
         use std::io::Write;
         let level = match record.level() {
             log::Level::Warn => "warning".to_owned(),

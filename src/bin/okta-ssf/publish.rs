@@ -89,9 +89,7 @@ pub(crate) fn run(args: Args) -> Result<bool, Usage> {
     }
     .map(|mut builder| {
         for path in &args.root_certs {
-            let pem = crate::input::read_all(path)
-                .map_err(|e| Usage(format!("cannot read {}: {e}", path.display())))?;
-            builder = builder.add_root_certificates_pem(&pem);
+            builder = builder.add_root_certificates_pem(&crate::input::read_all(path, "")?);
         }
         Ok::<_, Usage>(
             builder

@@ -20,8 +20,8 @@ use crate::publish::{Counts, outcome, text_line};
 #[derive(clap::Args)]
 #[command(after_help = crate::EXIT_STATUSES)]
 pub(crate) struct ServeArgs {
-    /// The JWKS that verifies the tokens: a file (`-` for standard input), or an http(s) URL (fetched again, at most once
-    /// a minute, when a token names an unknown kid).
+    /// The JWKS that verifies the tokens: a file (`-` for standard input), or an http(s) URL
+    /// (fetched again, at most once a minute, when a token names an unknown kid).
     #[arg(long, value_name = "FILE_OR_URL")]
     jwks: String,
     /// An accepted issuer, byte for byte (repeat for more).
@@ -63,9 +63,7 @@ pub(crate) fn serve(args: ServeArgs) -> Result<bool, Usage> {
         ReceiverConfig::with_jwks_url(&args.jwks, &issuers, &args.aud)
             .map_err(|e| Usage(crate::chain(&e)))?
     } else {
-        let text = crate::input::read_all(args.jwks.as_ref())
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .map_err(|e| Usage(format!("cannot read {}: {e}", args.jwks)))?;
+        let text = crate::input::read_text(args.jwks.as_ref(), "")?;
         let jwks = Jwks::from_json(&text).map_err(|e| Usage(format!("{}: {e}", args.jwks)))?;
         ReceiverConfig::new(jwks, &issuers, &args.aud)
     };

@@ -11,6 +11,7 @@ use okta_ssf::sign::{
 use serde_json::Value;
 
 use crate::Usage;
+use crate::input::{read_all, read_text};
 
 /// Build a SET, sign it, and print the compact JWS and a newline.
 ///
@@ -124,8 +125,7 @@ pub(crate) struct JwksArgs {
 }
 
 fn read_key(path: &Path, kid: &str) -> Result<SigningKey, Usage> {
-    let pem = crate::input::read_all(path)
-        .map_err(|e| Usage(format!("cannot read key {}: {e}", path.display())))?;
+    let pem = read_all(path, "key ")?;
     SigningKey::from_pem(&pem, kid).map_err(|e| Usage(format!("key {}: {e}", path.display())))
 }
 
@@ -211,9 +211,7 @@ fn typed_event(name: &str, m: Members) -> Result<Event, Usage> {
 }
 
 fn json_event(path: &Path) -> Result<Event, Usage> {
-    let text = crate::input::read_all(path)
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .map_err(|e| Usage(format!("cannot read {}: {e}", path.display())))?;
+    let text = read_text(path, "")?;
     let value: Value = serde_json::from_str(&text)
         .map_err(|e| Usage(format!("{}: not JSON: {e}", path.display())))?;
     match value {
@@ -269,8 +267,7 @@ pub(crate) fn jwks(args: JwksArgs) -> Result<bool, Usage> {
         .iter()
         .zip(&args.kid)
         .map(|(path, kid)| {
-            let pem = crate::input::read_all(path)
-                .map_err(|e| Usage(format!("cannot read key {}: {e}", path.display())))?;
+            let pem = read_all(path, "key ")?;
             match SigningKey::from_pem(&pem, kid) {
                 Ok(key) => Ok(key.jwk()),
                 Err(SignError::NotAPrivateKey("public key")) => public_jwk(&pem, kid),
