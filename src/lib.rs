@@ -92,14 +92,12 @@
 #![warn(rust_2018_idioms, unreachable_pub)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-use std::borrow::Cow;
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use serde_core::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 #[cfg(feature = "lint")]
@@ -1565,89 +1563,80 @@ fn plain_text(body: &[u8]) -> Option<String> {
 // ---------------------------------------------------------------------------------------------
 // The pre-send check
 
-/// A token that passed [`check_token`]: the members the check read, and the decoded header and
-/// claims, which [`header`](Token::header) and [`claims`](Token::claims) parse when asked.
+/// A token that passed [`check_token`]: its header and claims as serde_json read them.
 ///
 /// `Debug` shows only the algorithm and the event types: claim values carry personal data.
 #[derive(Clone)]
 pub struct Token {
-    header_json: String,
-    claims_json: String,
-    alg: String,
-    kid: String,
-    issuer: String,
-    audiences: Vec<String>,
-    issued_at: i64,
-    jti: String,
-    event_types: Vec<String>,
+    header: Map<String, Value>,
+    claims: Map<String, Value>,
 }
 
 impl Token {
-    /// The JOSE header, parsed by serde_json at each call.
+    /// The JOSE header (a copy).
     pub fn header(&self) -> Map<String, Value> {
-        object(&self.header_json)
+        self.header.clone()
     }
 
-    /// The claims, parsed by serde_json at each call.
+    /// The claims (a copy).
     pub fn claims(&self) -> Map<String, Value> {
-        object(&self.claims_json)
+        self.claims.clone()
     }
 
     /// The header's `alg`, such as `RS256`.
     pub fn alg(&self) -> &str {
-        &self.alg
+        string(&self.header, "alg")
     }
 
     /// The header's `kid`: the key in the provider's JWKS that must verify the signature.
     pub fn kid(&self) -> &str {
-        &self.kid
+        string(&self.header, "kid")
     }
 
     /// The `iss` claim.
     pub fn issuer(&self) -> &str {
-        &self.issuer
+        string(&self.claims, "iss")
     }
 
     /// The `aud` claim's audiences (one for a string, each for an array).
     pub fn audiences(&self) -> impl Iterator<Item = &str> {
-        self.audiences.iter().map(String::as_str)
+        let aud = self.claims.get("aud");
+        let many = aud.and_then(Value::as_array).into_iter().flatten();
+        aud.and_then(Value::as_str).into_iter().chain(many.filter_map(Value::as_str))
     }
 
     /// The `iat` claim, in seconds since the Unix epoch.
     pub fn issued_at(&self) -> i64 {
-        self.issued_at
+        self.claims.get("iat").and_then(Value::as_i64).unwrap_or_default()
     }
 
     /// The `jti` claim: the token's unique id.
     pub fn jti(&self) -> &str {
-        &self.jti
+        string(&self.claims, "jti")
     }
 
-    /// The `events` claim, event type URI to event object, parsed by serde_json at each call.
+    /// The `events` claim, event type URI to event object (a copy).
     pub fn events(&self) -> Map<String, Value> {
-        match self.claims().remove("events") {
-            Some(Value::Object(events)) => events,
-            _ => Map::new(),
-        }
+        self.claims.get("events").and_then(Value::as_object).cloned().unwrap_or_default()
     }
 
     /// The event type URIs in `events`, each once, sorted.
     pub fn event_types(&self) -> impl Iterator<Item = &str> {
-        self.event_types.iter().map(String::as_str)
+        let events = self.claims.get("events").and_then(Value::as_object);
+        events.into_iter().flat_map(Map::keys).map(String::as_str)
     }
 }
 
-/// `json`, which the check read as a JSON object, parsed as a map. The check read it with
-/// serde_json as a `Value` is read, so this does not fail; an empty map would stand in.
-fn object(json: &str) -> Map<String, Value> {
-    serde_json::from_str(json).unwrap_or_default()
+/// The string `name` of `map`; the check made sure it is there.
+fn string<'a>(map: &'a Map<String, Value>, name: &str) -> &'a str {
+    map.get(name).and_then(Value::as_str).unwrap_or_default()
 }
 
 impl fmt::Debug for Token {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Token")
-            .field("alg", &self.alg)
-            .field("event_types", &self.event_types)
+            .field("alg", &self.alg())
+            .field("event_types", &self.event_types().collect::<Vec<_>>())
             .field("claims", &"[redacted]")
             .finish()
     }
@@ -1787,133 +1776,31 @@ pub fn check_token(token: &str) -> Result<Token, TokenError> {
     else {
         return Err(TokenError::Segments(token.split('.').count()));
     };
-    let header_json = decode_json(header, Segment::Header)?;
-    let (alg, kid) = check_header(&members(&header_json, Segment::Header)?)?;
+    let header = decode_object(header, Segment::Header)?;
+    check_header(&header)?;
     // After the header, so that `alg: none` (which comes with an empty signature) is named.
     if signature.is_empty() {
         return Err(TokenError::Unsigned);
     }
     decode_segment(signature, Segment::Signature)?;
-    let claims_json = decode_json(claims, Segment::Claims)?;
-    let (issuer, audiences, issued_at, jti, event_types) =
-        check_claims(&members(&claims_json, Segment::Claims)?)?;
-    Ok(Token { header_json, claims_json, alg, kid, issuer, audiences, issued_at, jti, event_types })
+    let claims = decode_object(claims, Segment::Claims)?;
+    check_claims(&claims)?;
+    Ok(Token { header, claims })
 }
 
-/// A JSON value as the check reads it: by serde_json, each value through `deserialize_any` as a
-/// `serde_json::Value` is read, so the check accepts exactly the JSON a `Value` accepts (escapes,
-/// number range, nesting depth), but keeps only what it asks, with strings borrowed.
-enum Shape<'a> {
-    Str(Cow<'a, str>),
-    /// An integer a `Value` holds as an `i64`.
-    Int(i64),
-    Array(Vec<Shape<'a>>),
-    /// An object's entries in document order; as in a `Value`, the last of a repeated name wins.
-    Object(Vec<(Cow<'a, str>, Shape<'a>)>),
-    Other,
-}
-
-/// Reads one value as a [`Shape`], keeping what its arrays and objects hold `.0` levels deep;
-/// deeper ones are read, and so checked, all the same, and kept empty.
-struct Read(u8);
-
-impl<'de> DeserializeSeed<'de> for Read {
-    type Value = Shape<'de>;
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Shape<'de>, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Read {
-    type Value = Shape<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Shape<'de>, E> {
-        Ok(Shape::Other)
-    }
-    fn visit_i64<E: de::Error>(self, n: i64) -> Result<Shape<'de>, E> {
-        Ok(Shape::Int(n))
-    }
-    fn visit_u64<E: de::Error>(self, n: u64) -> Result<Shape<'de>, E> {
-        Ok(i64::try_from(n).map_or(Shape::Other, Shape::Int))
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Shape<'de>, E> {
-        Ok(Shape::Other)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Shape<'de>, E> {
-        Ok(Shape::Other)
-    }
-    fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Shape<'de>, E> {
-        Ok(Shape::Str(Cow::Borrowed(s)))
-    }
-    fn visit_str<E: de::Error>(self, s: &str) -> Result<Shape<'de>, E> {
-        Ok(Shape::Str(Cow::Owned(s.to_owned())))
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Shape<'de>, A::Error> {
-        let mut items = Vec::new();
-        while let Some(item) = seq.next_element_seed(Read(self.0.saturating_sub(1)))? {
-            if self.0 > 0 {
-                items.push(item);
-            }
-        }
-        Ok(Shape::Array(items))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Shape<'de>, A::Error> {
-        let mut entries = Vec::new();
-        while let Some(key) = map.next_key_seed(Read(0))? {
-            // A number, as serde_json hands it over when its `arbitrary_precision` feature is on
-            // (so an object with this one private key reads as a number without that feature).
-            if matches!(&key, Shape::Str(name) if name == "$serde_json::private::Number") {
-                return match map.next_value_seed(Read(0))? {
-                    Shape::Str(digits) => Ok(digits.parse().map_or(Shape::Other, Shape::Int)),
-                    _ => Err(de::Error::custom("a number that is not text")),
-                };
-            }
-            let value = map.next_value_seed(Read(self.0.saturating_sub(1)))?;
-            match key {
-                Shape::Str(name) if self.0 > 0 => entries.push((name, value)),
-                Shape::Str(_) => {}
-                _ => return Err(de::Error::custom("an object key that is not a string")),
-            }
-        }
-        Ok(Shape::Object(entries))
-    }
-}
-
-/// A header or claims segment, decoded; JSON that is not UTF-8 is not JSON.
-fn decode_json(segment: &str, which: Segment) -> Result<String, TokenError> {
-    String::from_utf8(decode_segment(segment, which)?).map_err(|_| TokenError::NotJson(which))
-}
-
-/// The members of the JSON object `json`, read by serde_json.
-fn members(json: &str, which: Segment) -> Result<Vec<(Cow<'_, str>, Shape<'_>)>, TokenError> {
-    let mut json = serde_json::Deserializer::from_str(json);
-    match Read(2).deserialize(&mut json).and_then(|shape| json.end().map(|()| shape)) {
-        Ok(Shape::Object(members)) => Ok(members),
+/// A header or claims segment, decoded and read by serde_json as a JSON object.
+fn decode_object(segment: &str, which: Segment) -> Result<Map<String, Value>, TokenError> {
+    match serde_json::from_slice(&decode_segment(segment, which)?) {
+        Ok(Value::Object(members)) => Ok(members),
         Ok(_) => Err(TokenError::NotObject(which)),
         Err(_) => Err(TokenError::NotJson(which)),
     }
 }
 
-/// The value of `name` among `members`: the last, as in a `Value`.
-fn member<'m, 'a>(members: &'m [(Cow<'a, str>, Shape<'a>)], name: &str) -> Option<&'m Shape<'a>> {
-    members.iter().rev().find(|(key, _)| key == name).map(|(_, value)| value)
-}
-
-/// A string that is not empty, as an owned string.
-fn text(shape: &Shape<'_>) -> Option<String> {
-    let Shape::Str(s) = shape else { return None };
-    (!s.is_empty()).then(|| s.to_string())
-}
-
-/// The header must have `alg` (not `none`, not HMAC), a non-empty `kid` and
-/// `typ: secevent+jwt`; its `alg` and `kid`.
-fn check_header(header: &[(Cow<'_, str>, Shape<'_>)]) -> Result<(String, String), TokenError> {
-    let string = |name: &'static str| match member(header, name) {
-        Some(Shape::Str(s)) => Ok(s),
-        _ => Err(TokenError::MissingHeader(name)),
+/// The header must have `alg` (not `none`, not HMAC), a non-empty `kid` and `typ: secevent+jwt`.
+fn check_header(header: &Map<String, Value>) -> Result<(), TokenError> {
+    let string = |name: &'static str| {
+        header.get(name).and_then(Value::as_str).ok_or(TokenError::MissingHeader(name))
     };
     let alg = string("alg")?;
     if alg.eq_ignore_ascii_case("none") {
@@ -1923,49 +1810,49 @@ fn check_header(header: &[(Cow<'_, str>, Shape<'_>)]) -> Result<(String, String)
     if alg.as_bytes().get(..2).is_some_and(|prefix| prefix.eq_ignore_ascii_case(b"HS")) {
         return Err(TokenError::AlgSymmetric);
     }
-    let kid =
-        string("kid").ok().filter(|kid| !kid.is_empty()).ok_or(TokenError::MissingHeader("kid"))?;
+    if string("kid")?.is_empty() {
+        return Err(TokenError::MissingHeader("kid"));
+    }
     let typ = string("typ")?;
     // Media types compare case-insensitively, and `application/` may be left out (RFC 7515).
     if !typ.eq_ignore_ascii_case(SECEVENT_JWT) && !typ.eq_ignore_ascii_case("secevent+jwt") {
         return Err(TokenError::Typ);
     }
-    Ok((alg.to_string(), kid.to_string()))
+    Ok(())
 }
 
-/// The claims Okta requires, each of the right type: `iss`, `aud`, `iat`, `jti`, and the
-/// `events`' types.
-#[allow(clippy::type_complexity)] // one caller, which names each part at once
-fn check_claims(
-    claims: &[(Cow<'_, str>, Shape<'_>)],
-) -> Result<(String, Vec<String>, i64, String, Vec<String>), TokenError> {
-    let claim = |name: &'static str| member(claims, name).ok_or(TokenError::MissingClaim(name));
+/// The claims Okta requires, each of the right type: `iss`, `aud`, `iat`, `jti`, `events`.
+fn check_claims(claims: &Map<String, Value>) -> Result<(), TokenError> {
+    let claim = |name: &'static str| claims.get(name).ok_or(TokenError::MissingClaim(name));
     let wrong =
-        |name: &'static str, expected: &'static str| TokenError::ClaimType { name, expected };
-    let issuer = text(claim("iss")?).ok_or(wrong("iss", "a non-empty string"))?;
-    let audiences = match claim("aud")? {
-        Shape::Array(items) if !items.is_empty() => items.iter().map(text).collect(),
-        aud => text(aud).map(|one| vec![one]),
+        |name: &'static str, expected: &'static str| Err(TokenError::ClaimType { name, expected });
+    let text = |value: &Value| value.as_str().is_some_and(|s| !s.is_empty());
+    if !text(claim("iss")?) {
+        return wrong("iss", "a non-empty string");
+    }
+    let aud_ok = match claim("aud")? {
+        Value::Array(items) => !items.is_empty() && items.iter().all(text),
+        aud => text(aud),
     };
-    let audiences =
-        audiences.ok_or(wrong("aud", "a non-empty string or array of non-empty strings"))?;
-    let &Shape::Int(issued_at) = claim("iat")? else {
-        return Err(wrong("iat", "an integer number of seconds"));
+    if !aud_ok {
+        return wrong("aud", "a non-empty string or array of non-empty strings");
+    }
+    if claim("iat")?.as_i64().is_none() {
+        return wrong("iat", "an integer number of seconds");
+    }
+    if !text(claim("jti")?) {
+        return wrong("jti", "a non-empty string");
+    }
+    let Value::Object(events) = claim("events")? else {
+        return wrong("events", "a JSON object");
     };
-    let jti = text(claim("jti")?).ok_or(wrong("jti", "a non-empty string"))?;
-    let Shape::Object(entries) = claim("events")? else {
-        return Err(wrong("events", "a JSON object"));
-    };
-    // By name, the last of a repeated one winning, in a map's order: the events a `Value` holds.
-    let events: std::collections::BTreeMap<_, _> = entries.iter().map(|(k, v)| (k, v)).collect();
     if events.is_empty() {
         return Err(TokenError::NoEvents);
     }
-    if !events.values().all(|event| matches!(event, Shape::Object(_))) {
+    if !events.values().all(Value::is_object) {
         return Err(TokenError::EventNotObject);
     }
-    let event_types = events.keys().map(|name| name.to_string()).collect();
-    Ok((issuer, audiences, issued_at, jti, event_types))
+    Ok(())
 }
 
 /// base64url without padding, read strictly: no `=`, no character outside the alphabet, no set

@@ -558,14 +558,6 @@ fn claim_rules() {
         with(r#"{"iss":"i","aud":"a","iat":1,"jti":"j","events":{"e":{},"e":1}}"#),
         TokenError::EventNotObject
     );
-    // A number as serde_json hands it over when its `arbitrary_precision` feature is on.
-    let marker = r#"{"$serde_json::private::Number":"1764460800"}"#;
-    let iat = check_token(&token(
-        HEADER,
-        &format!(r#"{{"iss":"i","aud":"a","iat":{marker},"jti":"j","events":{{"e":{{}}}}}}"#),
-    ))
-    .unwrap();
-    assert_eq!(iat.issued_at(), 1764460800);
     let ok = check_token(&token(
         HEADER,
         r#"{"iss":"i","aud":["a","b"],"iat":1,"jti":"j","events":{"e":{}}}"#,
