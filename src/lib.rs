@@ -92,9 +92,10 @@
 #![warn(rust_2018_idioms, unreachable_pub)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+use std::collections::HashMap;
 use std::fmt;
-use std::net::{Ipv4Addr, Ipv6Addr};
-use std::sync::Arc;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -166,6 +167,9 @@ pub struct Client {
 struct Inner {
     agent: ureq::Agent,
     target: Target,
+    /// The addresses the agent's resolver keeps, forgotten when connecting to them fails.
+    names: Arc<Names>,
+    pacing: Pacing,
     /// The options it was built with, its time bounds clamped to [`MAX_DURATION`].
     options: ClientBuilder,
 }
@@ -252,10 +256,15 @@ impl Client {
         loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
             let retry = (attempt > 1).then(|| (attempt - 1, first_request_id.as_deref()));
-            let err = match self.send_once(token.as_bytes(), remaining, attempt, retry) {
+            let err = match self.paced(deadline, attempt, || {
+                self.send_once(token.as_bytes(), remaining, attempt, retry)
+            }) {
                 Ok(delivery) => return Ok(delivery),
                 Err(err) => err,
             };
+            if matches!(err, Error::Connect { .. } | Error::Timeout { .. }) {
+                self.inner.names.forget();
+            }
             if attempt == 1 {
                 first_request_id = err.request_id().map(str::to_owned);
             }
@@ -308,6 +317,179 @@ impl Client {
         let response = request.send(body).map_err(|e| Error::from_transport(e, attempt))?;
         read_answer(response, attempt)
     }
+
+    /// Runs `send` once the rate limit the last answers told of allows one more request in
+    /// flight: at once, or after an answer or the window's reset; never, with
+    /// [`Error::RateLimited`], when the reset lies past `deadline`.
+    fn paced(
+        &self,
+        deadline: Instant,
+        attempt: u32,
+        send: impl FnOnce() -> Result<Delivery, Error>,
+    ) -> Result<Delivery, Error> {
+        let pacing = &self.inner.pacing;
+        if !self.inner.options.rate_limit_pacing {
+            return send();
+        }
+        let mut window = lock(&pacing.window);
+        while let Some((ends, info)) =
+            window.last.as_ref().filter(|(ends, _)| *ends > Instant::now())
+        {
+            let now = Instant::now();
+            if window.in_flight < window.remaining {
+                break;
+            }
+            if window.remaining == 0 && *ends > deadline || now >= deadline {
+                let mut info = info.clone();
+                (info.0.paced, info.0.retry_after) = (true, Some(*ends - now));
+                info.0.attempts = attempt - 1;
+                return Err(Error::RateLimited(info));
+            }
+            let wait = (*ends).min(deadline) - now;
+            log::debug!(
+                "rate limit: {} left in this window; waiting up to {wait:?}",
+                window.remaining
+            );
+            window =
+                pacing.changed.wait_timeout(window, wait).unwrap_or_else(PoisonError::into_inner).0;
+        }
+        window.in_flight += 1;
+        drop(window);
+        let result = send();
+        let info = result.as_ref().map_or_else(Error::response, |delivery| Some(&delivery.info));
+        let mut window = lock(&pacing.window);
+        window.in_flight -= 1;
+        if let Some(info) = info {
+            window.learn(info);
+        }
+        drop(window);
+        pacing.changed.notify_all();
+        result
+    }
+}
+
+/// What the last answers said of the receiver's rate limit, shared by the client's threads.
+#[derive(Default)]
+struct Pacing {
+    window: Mutex<Window>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct Window {
+    /// The current window's `X-Rate-Limit-Reset`, by the server's clock.
+    reset: u64,
+    /// The fewest requests left in it that an answer told of.
+    remaining: u64,
+    /// When it ends on this machine's clock, and the answer that said so.
+    last: Option<(Instant, ResponseInfo)>,
+    in_flight: u64,
+}
+
+impl Window {
+    fn learn(&mut self, info: &ResponseInfo) {
+        let limit = info.rate_limit();
+        let (Some(reset), Some(remaining), Some(wait)) = (
+            limit.and_then(RateLimit::reset),
+            limit.and_then(RateLimit::remaining),
+            info.0.reset_in,
+        ) else {
+            return;
+        };
+        // Answers can arrive out of order: an older window's word is ignored, and within one
+        // window the lowest count wins.
+        if reset < self.reset || reset == self.reset && remaining > self.remaining {
+            return;
+        }
+        (self.reset, self.remaining) = (reset, remaining);
+        self.last = Some((Instant::now() + wait, info.clone()));
+    }
+}
+
+/// A lock that a thread which panicked while holding it does not make unusable: the data it
+/// guards stays consistent at every step.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Each host's addresses, kept for at most `lifetime` and shared by the agent's resolver and
+/// the client, which forgets them when connecting fails.
+#[derive(Debug)]
+struct Names {
+    lifetime: Duration,
+    known: Mutex<HashMap<String, (Instant, Addresses)>>,
+}
+
+type Addresses = ureq::unversioned::resolver::ResolvedSocketAddrs;
+
+impl Names {
+    fn forget(&self) {
+        lock(&self.known).clear();
+    }
+}
+
+/// ureq's resolver, with [`Names`] for a cache: ureq asks for every request, pooled connection
+/// or not. A lookup runs on a thread of its own and is given up when ureq's resolve timeout
+/// (the connect timeout) runs out, which `getaddrinfo` cannot be told.
+#[derive(Debug)]
+struct Resolver(Arc<Names>);
+
+impl ureq::unversioned::resolver::Resolver for Resolver {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        _: &ureq::config::Config,
+        timeout: ureq::unversioned::transport::NextTimeout,
+    ) -> Result<Addresses, ureq::Error> {
+        let (Some(scheme), Some(authority)) = (uri.scheme(), uri.authority()) else {
+            return Err(ureq::Error::HostNotFound);
+        };
+        let name = ureq::unversioned::resolver::DefaultResolver::host_and_port(scheme, authority)
+            .ok_or(ureq::Error::HostNotFound)?;
+        let mut found = self.empty();
+        if let Ok(literal) = name.parse::<SocketAddr>() {
+            found.push(literal);
+            return Ok(found);
+        }
+        if let Some((at, addresses)) = lock(&self.0.known).get(&name) {
+            if at.elapsed() < self.0.lifetime {
+                return Ok(addresses.clone());
+            }
+        }
+        log::debug!("looking up {name}");
+        let (tell, answer) = std::sync::mpsc::sync_channel(1);
+        let lookup = name.clone();
+        std::thread::Builder::new()
+            .name("okta-ssf lookup".into())
+            .spawn(move || tell.send(lookup.to_socket_addrs()))
+            .map_err(ureq::Error::Io)?;
+        let host = authority.host().to_owned();
+        let failed = |source| ureq::Error::Io(std::io::Error::other(LookupFailed { host, source }));
+        let addresses = match answer.recv_timeout(*timeout.after) {
+            Ok(Ok(addresses)) => addresses,
+            Ok(Err(e)) => return Err(failed(Some(e))),
+            Err(_) => return Err(failed(None)),
+        };
+        for address in addresses {
+            if found.try_push(address).is_err() {
+                break;
+            }
+        }
+        if found.is_empty() {
+            return Err(failed(Some(std::io::ErrorKind::NotFound.into())));
+        }
+        lock(&self.0.known).insert(name, (Instant::now(), found.clone()));
+        Ok(found)
+    }
+}
+
+/// A failed lookup, carried through ureq to [`Error::from_transport`] inside an I/O error.
+#[derive(Debug, thiserror::Error)]
+#[error("looking up `{host}` failed")]
+struct LookupFailed {
+    host: String,
+    /// The system's answer; `None` when it did not come in time.
+    source: Option<std::io::Error>,
 }
 
 impl fmt::Debug for Client {
@@ -359,6 +541,9 @@ pub struct ClientBuilder {
     proxy: ProxyChoice,
     extra_roots_pem: Vec<Hidden<Vec<u8>>>,
     token_check: TokenCheck,
+    dns_cache: Duration,
+    max_idle_connections: usize,
+    rate_limit_pacing: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -412,14 +597,16 @@ impl ClientBuilder {
             proxy: ProxyChoice::FromEnvironment,
             extra_roots_pem: Vec::new(),
             token_check: TokenCheck::Enforce,
+            dns_cache: Duration::from_secs(60),
+            max_idle_connections: 8,
+            rate_limit_pacing: true,
         }
     }
 
-    /// The time allowed to open a connection, the TLS handshake included. Looking up the
-    /// receiver's name is not part of it: that is bounded by the system resolver's own limits
-    /// (`timeout` and `attempts` in `/etc/resolv.conf`), since ureq would need a thread per
-    /// request to bound it. Longer than [`MAX_DURATION`] counts as [`MAX_DURATION`].
-    /// Defaults to [`DEFAULT_CONNECT_TIMEOUT`] (10 seconds).
+    /// The time allowed to look up the receiver's name, and again to open a connection, the
+    /// TLS handshake included. A lookup that runs over is given up ([`Error::NameTimeout`]),
+    /// whatever the system resolver's own limits. Longer than [`MAX_DURATION`] counts as
+    /// [`MAX_DURATION`]. Defaults to [`DEFAULT_CONNECT_TIMEOUT`] (10 seconds).
     pub fn connect_timeout(mut self, timeout: Duration) -> ClientBuilder {
         self.connect_timeout = timeout;
         self
@@ -441,8 +628,7 @@ impl ClientBuilder {
     /// them included. When the next wait would cross it, the call stops and returns the last
     /// failure; an attempt started near it gets only what is left as its timeout.
     ///
-    /// Name resolution, left to the system resolver, is the one step it cannot cut short. Longer
-    /// than [`MAX_DURATION`] counts as [`MAX_DURATION`].
+    /// Name lookups included. Longer than [`MAX_DURATION`] counts as [`MAX_DURATION`].
     ///
     /// Defaults to [`DEFAULT_DEADLINE`] (60 seconds).
     pub fn deadline(mut self, deadline: Duration) -> ClientBuilder {
@@ -502,6 +688,38 @@ impl ClientBuilder {
     /// Defaults to [`TokenCheck::Enforce`].
     pub fn token_check(mut self, check: TokenCheck) -> ClientBuilder {
         self.token_check = check;
+        self
+    }
+
+    /// How long a looked-up address of the receiver is used before it is looked up again. An
+    /// address that a connection fails to reach is forgotten at once. `Duration::ZERO` looks the
+    /// name up for every request, as ureq alone does. IP addresses are never looked up.
+    ///
+    /// Defaults to 60 seconds (curl's DNS cache lifetime).
+    pub fn dns_cache(mut self, lifetime: Duration) -> ClientBuilder {
+        self.dns_cache = lifetime;
+        self
+    }
+
+    /// How many idle connections the client keeps open for reuse. A `Client` shared by N
+    /// threads needs N to keep every thread on a kept-alive connection.
+    ///
+    /// Defaults to 8.
+    pub fn max_idle_connections(mut self, connections: usize) -> ClientBuilder {
+        self.max_idle_connections = connections;
+        self
+    }
+
+    /// Whether [`Client::publish`] keeps within the rate limit that the last answer told of
+    /// (`X-Rate-Limit-Remaining` and `-Reset`, read against its `Date`), across every thread
+    /// sharing the client. With pacing on, no more requests are in flight than the last answer
+    /// said remain; when none remain, a call waits for the window's reset, or returns
+    /// [`Error::RateLimited`] without sending when the reset lies past its deadline. Off, the
+    /// client meets the limit only as `429` answers, which it retries.
+    ///
+    /// Defaults to `true`.
+    pub fn rate_limit_pacing(mut self, on: bool) -> ClientBuilder {
+        self.rate_limit_pacing = on;
         self
     }
 
@@ -568,14 +786,18 @@ impl ClientBuilder {
             .accept("application/json")
             .proxy(proxy)
             .tls_config(tls.build())
-            .max_idle_connections_per_host(8);
+            .max_idle_connections(self.max_idle_connections)
+            .max_idle_connections_per_host(self.max_idle_connections);
         let config = bounded_phases!(config, self.connect_timeout, self.timeout).build();
-
-        Ok(Client { inner: Arc::new(Inner { agent: config.new_agent(), target, options: self }) })
+        let names = Arc::new(Names { lifetime: self.dns_cache, known: Mutex::default() });
+        let connector = ureq::unversioned::transport::DefaultConnector::new();
+        let agent = ureq::Agent::with_parts(config, connector, Resolver(Arc::clone(&names)));
+        let pacing = Pacing::default();
+        Ok(Client { inner: Arc::new(Inner { agent, target, names, pacing, options: self }) })
     }
 }
 
-/// Bounds connecting by `$connect` and the four phases of a request by a quarter of
+/// Bounds looking up the name by `$connect`, connecting by `$connect` and the four phases of a request by a quarter of
 /// `$request` each. ureq's overall timeouts would make it resolve the host on a new thread for
 /// every request, pooled or not (a third of the rate, README "Performance"); phase timeouts do
 /// not. Each read and write is also bounded a millisecond under its phase, so on a healthy
@@ -585,6 +807,7 @@ macro_rules! bounded_phases {
         let phase = $request / 4;
         let io = phase.saturating_sub(Duration::from_millis(1)).max(Duration::from_millis(1));
         $builder
+            .timeout_resolve(Some($connect))
             .timeout_connect(Some($connect))
             .timeout_send_request(Some(phase))
             .timeout_send_body(Some(phase))
@@ -916,8 +1139,12 @@ struct Details {
     request_id: Option<String>,
     rate_limit: Option<RateLimit>,
     retry_after: Option<Duration>,
+    /// How long until `X-Rate-Limit-Reset` (plus a second), by the server's clock.
+    reset_in: Option<Duration>,
     message: Option<String>,
     attempts: u32,
+    /// Made by the client's pacing from an earlier answer, for a request not sent.
+    paced: bool,
 }
 
 impl ResponseInfo {
@@ -1030,7 +1257,12 @@ pub enum Error {
     #[error("receiver answered 404 Not Found{}; the org may not have Identity Threat Protection, or the domain is wrong", ServerSays(.0))]
     NotFound(ResponseInfo),
     /// `429`: rate limited. Wait until [`RateLimit::reset`] and send the same token again.
-    #[error("receiver answered 429 Too Many Requests{}; wait for the rate-limit reset and retry", ServerSays(.0))]
+    ///
+    /// Also what the client's pacing ([`ClientBuilder::rate_limit_pacing`]) returns, without
+    /// sending, when an earlier answer said no request remains until a reset past the call's
+    /// deadline; the [`ResponseInfo`] is that answer's, with [`ResponseInfo::retry_after`] the
+    /// time left until the reset.
+    #[error("{}", Limited(.0))]
     RateLimited(ResponseInfo),
     /// `5xx`: the receiver failed. Sending the same token later may succeed (a repeated `jti`
     /// is dropped by Okta, so a retry is safe); `500`, `502`, `503` and `504` are retried by the
@@ -1041,6 +1273,12 @@ pub enum Error {
     /// `4xx` other than those above).
     #[error("receiver answered unexpected HTTP status {}{}", .0.http_status(), ServerSays(.0))]
     UnexpectedStatus(ResponseInfo),
+    /// A `2xx` answer other than `202` whose body is neither empty nor JSON: a captive portal's
+    /// or an intercepting proxy's page, not an SSF receiver's answer, so the token was probably
+    /// not delivered. [`ResponseInfo::message`] holds the start of the page. Not retried: the
+    /// path to the receiver needs fixing first.
+    #[error("receiver answered HTTP {} with a page that is not an SSF receiver's answer{}; the event was probably not delivered (a captive portal or a proxy?)", .0.http_status(), ServerSays(.0))]
+    NotAReceiver(ResponseInfo),
     /// A `400` answer's body is longer than [`MAX_RESPONSE_BYTES`]; it was not read. The
     /// receiver is not behaving as an SSF receiver.
     #[error("receiver's {} answer is larger than {limit} bytes; it was not read", .info.http_status())]
@@ -1050,8 +1288,31 @@ pub enum Error {
         /// The answer's details.
         info: ResponseInfo,
     },
-    /// The connection could not be opened: the name did not resolve, or the host refused or
-    /// could not be reached. Retrying may help if the network or the receiver was briefly down.
+    /// The receiver's name (or the proxy's) could not be looked up: it does not exist, or the
+    /// name servers could not say. Check the domain for a typo, then the machine's DNS set-up.
+    /// Retried like a connection failure, in case the name servers were briefly unwell.
+    #[error("could not look up the name `{host}`{}; check the domain, and the machine's DNS", Tries(*.attempts))]
+    NameNotFound {
+        /// The name that was looked up.
+        host: String,
+        /// The system resolver's answer.
+        #[source]
+        source: BoxError,
+        /// How many requests the call made.
+        attempts: u32,
+    },
+    /// Looking up the receiver's name (or the proxy's) took longer than
+    /// [`ClientBuilder::connect_timeout`] or what was left of the deadline: the name servers
+    /// are slow or do not answer. Retried like a connection failure.
+    #[error("looking up the name `{host}` timed out{}; check the machine's DNS", Tries(*.attempts))]
+    NameTimeout {
+        /// The name that was looked up.
+        host: String,
+        /// How many requests the call made.
+        attempts: u32,
+    },
+    /// The connection could not be opened: the host refused or could not be reached. Retrying
+    /// may help if the network or the receiver was briefly down.
     #[error("could not connect to the receiver{}", Tries(*.attempts))]
     Connect {
         /// The underlying failure.
@@ -1116,6 +1377,26 @@ pub enum Error {
     },
 }
 
+/// [`Error::RateLimited`]'s words: the `429`'s, or the pacing's.
+struct Limited<'a>(&'a ResponseInfo);
+
+impl fmt::Display for Limited<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.0.retry_after.filter(|_| self.0.0.paced) {
+            Some(wait) => write!(
+                f,
+                "not sent: the receiver's rate limit allows no request before this call's deadline (the window resets in {} s)",
+                wait.as_secs()
+            ),
+            None => write!(
+                f,
+                "receiver answered 429 Too Many Requests{}; wait for the rate-limit reset and retry",
+                ServerSays(self.0)
+            ),
+        }
+    }
+}
+
 /// ` after N attempts` when there was more than one.
 struct Tries(u32);
 
@@ -1135,6 +1416,8 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::RateLimited(_)
+            | Error::NameNotFound { .. }
+            | Error::NameTimeout { .. }
             | Error::Connect { .. }
             | Error::Timeout { .. }
             | Error::Transport { .. } => true,
@@ -1152,7 +1435,9 @@ impl Error {
             | Error::Transport { attempts, .. }
             | Error::UntrustedCertificate { attempts, .. }
             | Error::Tls { attempts, .. }
-            | Error::InvalidResponse { attempts, .. } => *attempts,
+            | Error::InvalidResponse { attempts, .. }
+            | Error::NameNotFound { attempts, .. }
+            | Error::NameTimeout { attempts, .. } => *attempts,
             _ => self.response().map_or(0, ResponseInfo::attempts),
         }
     }
@@ -1166,6 +1451,7 @@ impl Error {
             | Error::NotFound(info)
             | Error::RateLimited(info)
             | Error::Server(info)
+            | Error::NotAReceiver(info)
             | Error::UnexpectedStatus(info) => Some(info),
             _ => None,
         }
@@ -1189,6 +1475,15 @@ impl Error {
     /// The error for a failed exchange, the call's request number `attempts`.
     fn from_transport(e: ureq::Error, attempts: u32) -> Error {
         use std::io::ErrorKind;
+        if let ureq::Error::Io(io) = &e {
+            if let Some(lookup) = io.get_ref().and_then(|e| e.downcast_ref::<LookupFailed>()) {
+                let (host, timed_out) = (bounded_text(&lookup.host), lookup.source.is_none());
+                return match timed_out {
+                    true => Error::NameTimeout { host, attempts },
+                    false => Error::NameNotFound { host, source: Box::new(e), attempts },
+                };
+            }
+        }
         let connect = |source, attempts| Error::Connect { source, attempts };
         let timeout = |source, attempts| Error::Timeout { source, attempts };
         let tls = |source, attempts| Error::Tls { source, attempts };
@@ -1217,7 +1512,6 @@ impl Error {
                     | ErrorKind::HostUnreachable
                     | ErrorKind::NetworkUnreachable => connect,
                     ErrorKind::TimedOut | ErrorKind::WouldBlock => timeout,
-                    _ if is_lookup_failure(io) => connect,
                     _ => broken,
                 },
             },
@@ -1225,13 +1519,6 @@ impl Error {
         };
         make(Box::new(e), attempts)
     }
-}
-
-/// Whether `io` is std's failed name lookup. `getaddrinfo` failures have no `ErrorKind` of
-/// their own, so std's wording is all there is to go by: this is the one place that reads it,
-/// and `tests::std_words_a_failed_lookup_so` fails if std words it otherwise.
-fn is_lookup_failure(io: &std::io::Error) -> bool {
-    io.to_string().starts_with("failed to lookup address")
 }
 
 /// Why a domain or receiver URL cannot be used.
@@ -1416,14 +1703,11 @@ fn response_info(response: &ureq::http::Response<ureq::Body>, attempts: u32) -> 
         reset: number("x-rate-limit-reset"),
     };
     let http_status = response.status().as_u16();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+    let now = now.map_or(0, |d| d.as_secs());
+    let reset_in = server_wait(rate_limit.reset, None, header("date"), now);
     let retry_after = if matches!(http_status, 429 | 503) {
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
-        server_wait(
-            rate_limit.reset,
-            header("retry-after"),
-            header("date"),
-            now.map_or(0, |d| d.as_secs()),
-        )
+        server_wait(rate_limit.reset, header("retry-after"), header("date"), now)
     } else {
         None
     };
@@ -1432,8 +1716,10 @@ fn response_info(response: &ureq::http::Response<ureq::Body>, attempts: u32) -> 
         request_id: header("x-okta-request-id").filter(|v| !v.is_empty()).map(bounded_text),
         rate_limit: (rate_limit != RateLimit::default()).then_some(rate_limit),
         retry_after,
+        reset_in,
         message: None,
         attempts,
+        paced: false,
     }))
 }
 
@@ -1470,10 +1756,22 @@ fn read_answer(
     let mut info = response_info(&response, attempt);
     let status = info.http_status();
     if (200..300).contains(&status) {
-        // The body of an acceptance means nothing; read what is there (bounded) so the
-        // connection can be reused, and ignore what goes wrong: the verdict is in.
-        let _ = read_body(&mut response);
-        return Ok(Delivery { status: Status::Accepted, info });
+        // `202` is acceptance whatever its body (read, bounded, so the connection can be
+        // reused); another `2xx` only with an empty or JSON body, not a portal's page.
+        let body = read_body(&mut response);
+        let json = |body: &[u8]| serde_json::from_slice::<Value>(body).is_ok();
+        return match body {
+            _ if status == 202 => Ok(Delivery { status: Status::Accepted, info }),
+            Ok(body) if body.trim_ascii().is_empty() || json(&body) => {
+                Ok(Delivery { status: Status::Accepted, info })
+            }
+            Err(BodyError::Transport(e)) => Err(Error::from_transport(e, attempt)),
+            Ok(body) => {
+                info.0.message = plain_text(&body);
+                Err(Error::NotAReceiver(info))
+            }
+            Err(BodyError::TooLarge) => Err(Error::NotAReceiver(info)),
+        };
     }
     if (300..400).contains(&status) {
         let location = response
