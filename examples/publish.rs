@@ -35,10 +35,13 @@ fn main() -> ExitCode {
     };
     match client.publish_detailed(&token) {
         Ok(delivery) => {
-            let request_id = delivery.request_id().unwrap_or("-");
+            let request_id = delivery.response().request_id().unwrap_or("-");
             match delivery.status() {
                 Status::Accepted => {
-                    println!("accepted (HTTP {}, request id {request_id})", delivery.http_status());
+                    println!(
+                        "accepted (HTTP {}, request id {request_id})",
+                        delivery.response().http_status()
+                    );
                     ExitCode::SUCCESS
                 }
                 Status::Rejected(rejection) => {

@@ -1,28 +1,19 @@
 //! A blocking client that publishes Security Event Tokens (SETs, [RFC 8417]) to Okta's Shared
 //! Signals receiver, `POST /security/api/v1/security-events`, by [RFC 8935] push delivery.
 //!
-//! Security vendors, device-management tools and risk engines use it to tell Okta that a session
-//! must be revoked, a device is no longer compliant or a user's risk went up. The token goes out
-//! as its exact bytes with `Content-Type: application/secevent+jwt` and `Accept: application/json`,
-//! no credentials ride along (the token's signature is the authentication), redirects are never
-//! followed, and every answer the receiver can give becomes a typed value. No token, claim value
+//! The token goes out as its exact bytes with `Content-Type: application/secevent+jwt` and
+//! `Accept: application/json`, no credentials ride along (the signature is the authentication),
+//! redirects are never followed, and every answer becomes a typed value. No token, claim value
 //! or response body (beyond the server's own error text) appears in a `Debug` or `Display`
 //! string, an error or a log line: tokens carry personal data such as email addresses.
 //!
-//! ```toml
-//! [dependencies]
-//! okta-ssf = "0.1"
-//! ```
-//!
 //! # Tour
 //!
-//! - [`Client`] holds the receiver's address and a connection pool; build one per process and
-//!   share it ([`Client::new`] for an Okta org, [`Client::with_endpoint`] for any RFC 8935
-//!   receiver, [`ClientBuilder`] for timeouts, proxies, extra root certificates and more).
+//! - [`Client`]: build one per process and share it ([`Client::new`] for an Okta org,
+//!   [`Client::with_endpoint`] for any RFC 8935 receiver, [`ClientBuilder`] for options).
 //! - [`Client::publish`] checks a token, sends it and returns a [`Status`]: [`Status::Accepted`],
 //!   or [`Status::Rejected`] with the receiver's [`Rejection`] ([`ErrorCode`] and description).
-//!   [`Client::publish_detailed`] returns the same as a [`Delivery`] that also carries the HTTP
-//!   status, Okta's request id and its [`RateLimit`] headers.
+//!   [`Client::publish_detailed`] adds the HTTP status, Okta's request id and [`RateLimit`].
 //! - Everything else, from a mistyped domain to a `503`, is an [`Error`] that says what happened
 //!   and, through [`Error::is_retryable`], whether trying again may help.
 //! - [`check_token`] runs the pre-send check on its own, without a network, and returns the
@@ -30,12 +21,11 @@
 //!
 //! # Features
 //!
-//! The default build is this one module. Each optional feature adds a whole capability in a file
-//! of its own that uses this module through its public API; none brings an async runtime:
-//! `lint` (`okta_ssf::lint`: Okta's six event types, and what Okta refuses or drops in a token
-//! that passes the check), `sign` (`okta_ssf::sign`: typed events, RS256 and ES256 signing, the
-//! JWKS), `receiver` (`okta_ssf::receiver`: an Okta-like receiver to test a transmitter
-//! against) and `cli` (the `okta-ssf` command). The last three turn `lint` on.
+//! The default build is this one module. `lint` adds `okta_ssf::lint` (Okta's event types, and
+//! what Okta refuses or drops in a token that passes the check), `sign` adds `okta_ssf::sign`
+//! (events, RS256 and ES256 signing, the JWKS), `receiver` adds `okta_ssf::receiver` (an
+//! Okta-like receiver to test a transmitter against) and `cli` the `okta-ssf` command. Each is a
+//! file of its own built on this module's public API; none brings an async runtime.
 //!
 //! # Example: publish one token
 //!
@@ -54,36 +44,25 @@
 //! # }
 //! ```
 //!
-//! # Example: check a token without sending it
-//!
-//! ```
-//! # fn main() {
-//! match okta_ssf::check_token("eyJhbGciOiJub25lIn0.e30.") {
-//!     Ok(token) => println!("ready to send, first event: {:?}", token.event_types().next()),
-//!     Err(problem) => println!("would be refused: {problem}"),
-//! }
-//! # }
-//! ```
-//!
 //! # Outcomes
 //!
 //! | the receiver answers | `publish` returns |
 //! |---|---|
-//! | `202` (or any `2xx`) | `Ok(Status::Accepted)`: taken, not yet acted on ([`Status::Accepted`]) |
+//! | `202`, or another `2xx` with an empty or JSON body | `Ok(Status::Accepted)`: taken, not yet acted on |
+//! | another `2xx` with a page for a body | `Err(Error::NotAReceiver)`: a portal or proxy answered |
 //! | `400` with `{"err", "description"}` | `Ok(Status::Rejected(_))`, [`Rejection::code`] is the `err` |
 //! | `400` in Okta's generic shape or not JSON | `Ok(Status::Rejected(_))` keeping the server's words |
 //! | `3xx` | `Err(Error::Redirect)`: never followed |
 //! | `401`, `403`, `404`, `429`, `5xx`, any other status | `Err(_)` of the matching variant |
-//! | DNS, connect, TLS, timeout, broken connection | `Err(_)` with the cause behind [`std::error::Error::source`] |
+//! | name lookup, connect, TLS, timeout, broken connection | `Err(_)` of the matching variant |
 //!
-//! # Retries, timeouts and the deadline
+//! # Retries, rate limits, timeouts
 //!
-//! A failure that may recover (a refused or broken connection, a timeout, `429`, `500`, `502`,
-//! `503`, `504`) is retried with the identical bytes: RFC 8935 lets a receiver see a SET twice,
-//! and Okta drops a repeated `jti`. By default a call makes at most 3 attempts, waits for Okta's
-//! rate-limit reset or backs off with jitter between them, and never runs past its 60 s
-//! deadline ([`RetryPolicy`], [`ClientBuilder`]). Retries are logged at debug level through the
-//! `log` facade.
+//! A failure that may recover (a lookup or connection failure, a timeout, `429`, `500`, `502`,
+//! `503`, `504`) is retried with the identical bytes, which is safe: Okta drops a repeated
+//! `jti`. By default a call makes at most 3 attempts ([`RetryPolicy`]), keeps within the rate
+//! limit the last answer told of ([`ClientBuilder::rate_limit_pacing`]), and never runs past its
+//! 60 s deadline, name lookups included ([`ClientBuilder::deadline`]).
 //!
 //! [RFC 8417]: https://www.rfc-editor.org/rfc/rfc8417
 //! [RFC 8935]: https://www.rfc-editor.org/rfc/rfc8935
@@ -94,7 +73,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
+use std::net::{Ipv4Addr, Ipv6Addr, ToSocketAddrs};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -124,22 +103,19 @@ pub const SECEVENT_JWT: &str = "application/secevent+jwt";
 pub const MAX_TOKEN_BYTES: usize = 64 * 1024;
 
 /// The most bytes of a response body this crate reads: 64 KiB. A longer `400` body gives
-/// [`Error::ResponseTooLarge`]; a longer body on any other answer is not read (nor its
-/// connection reused).
+/// [`Error::ResponseTooLarge`]; a longer one on another answer is not read.
 pub const MAX_RESPONSE_BYTES: u64 = 64 * 1024;
 
 /// The most characters of the server's own error text kept in a [`Rejection`] or an [`Error`].
 pub const MAX_SERVER_TEXT_CHARS: usize = 1024;
 
-/// The default time allowed to open a connection, TLS included: 10 seconds.
+/// The default time allowed to look up the receiver's name, and to connect: 10 seconds.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The default time allowed for one whole request, from connecting to the last byte of the
-/// answer: 30 seconds.
+/// The default time allowed for one request once connected: 30 seconds.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The default bound on one whole [`Client::publish`] call, retries and waits included:
-/// 60 seconds.
+/// The default bound on a whole [`Client::publish`] call, retries and waits included: 60 s.
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(60);
 
 /// The longest any time option of this crate can be: 24 hours. Longer values (up to
@@ -148,9 +124,9 @@ pub const MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// A blocking client for one SET receiver.
 ///
-/// A `Client` keeps a pool of connections, so build one and reuse it (it is cheap to clone and
-/// can be shared between threads): each [`publish`](Client::publish) reuses a kept-alive
-/// connection when there is one.
+/// Build one and share it: it is cheap to clone, and threads that share it share its pool of
+/// kept-alive connections ([`ClientBuilder::max_idle_connections`]), its cache of looked-up
+/// addresses and what it knows of the receiver's rate limit.
 ///
 /// ```
 /// # fn main() -> Result<(), okta_ssf::Error> {
@@ -167,9 +143,11 @@ pub struct Client {
 struct Inner {
     agent: ureq::Agent,
     target: Target,
-    /// The addresses the agent's resolver keeps, forgotten when connecting to them fails.
-    names: Arc<Names>,
-    pacing: Pacing,
+    /// The addresses the agent's [`Resolver`] keeps.
+    known: Known,
+    /// What the last answers said of the receiver's rate limit, for the client's threads.
+    window: Mutex<Window>,
+    window_changed: Condvar,
     /// The options it was built with, its time bounds clamped to [`MAX_DURATION`].
     options: ClientBuilder,
 }
@@ -177,11 +155,10 @@ struct Inner {
 impl Client {
     /// A client for the Okta org at `domain`, with every option at its default.
     ///
-    /// `domain` is what people paste: `acme.okta.com`, `https://acme.okta.com`, with or without
-    /// a trailing slash, any host (`acme.oktapreview.com`, `acme.okta-emea.com`, a custom domain
-    /// such as `login.acme.com`) and an optional port. The token goes to
-    /// `https://<domain>/security/api/v1/security-events`. Plain `http://` is accepted only for
-    /// a loopback host (`127.0.0.0/8`, `[::1]`, `localhost`), for local receivers and tests.
+    /// `domain` is what people paste: `acme.okta.com`, `https://acme.okta.com/`, any host (a
+    /// custom domain such as `login.acme.com`) and an optional port. The token goes to
+    /// `https://<domain>/security/api/v1/security-events`; plain `http://` only to a loopback host
+    /// (`127.0.0.0/8`, `[::1]`, `localhost`), for local receivers and tests.
     ///
     /// # Errors
     ///
@@ -191,10 +168,8 @@ impl Client {
         ClientBuilder::new(domain).build()
     }
 
-    /// A client for any RFC 8935 receiver, given the full URL of its push endpoint.
-    ///
-    /// The URL must start with `https://` (or `http://` for a loopback host) and may carry a
-    /// path and a query, but no user information and no fragment.
+    /// A client for any RFC 8935 receiver, given the full URL of its push endpoint: `https://`
+    /// (or `http://` to a loopback host), a path and a query, no user information or fragment.
     ///
     /// # Errors
     ///
@@ -223,15 +198,13 @@ impl Client {
     }
 
     /// Checks `token` with [`check_token`], sends it, and says whether the receiver accepted it.
-    ///
-    /// Surrounding ASCII whitespace is trimmed first (tokens usually come from files that end in
-    /// a newline); the remaining bytes are sent exactly as they are.
+    /// Surrounding ASCII whitespace is trimmed; the rest is sent exactly as it is.
     ///
     /// # Errors
     ///
     /// [`Error::InvalidToken`] when the pre-send check refuses the token (nothing is sent), and
-    /// an [`Error`] for every answer but `2xx` and `400` and for every failed exchange, as the
-    /// crate's "Outcomes" table lists. [`Error::is_retryable`] tells which may succeed later.
+    /// an [`Error`] for every other outcome but those of the crate's "Outcomes" table that are
+    /// `Ok`. [`Error::is_retryable`] tells which may succeed later.
     pub fn publish(&self, token: &str) -> Result<Status, Error> {
         self.publish_detailed(token).map(Delivery::into_status)
     }
@@ -241,8 +214,7 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// As [`publish`](Client::publish). The same details are on the error, through
-    /// [`Error::http_status`], [`Error::request_id`] and [`Error::rate_limit`].
+    /// As [`publish`](Client::publish), the same details on the error ([`Error::response`]).
     pub fn publish_detailed(&self, token: &str) -> Result<Delivery, Error> {
         let token = token.trim_ascii();
         let options = &self.inner.options;
@@ -254,28 +226,25 @@ impl Client {
         let mut first_request_id = None;
         let mut attempt = 1;
         loop {
-            let remaining = deadline.saturating_duration_since(Instant::now());
             let retry = (attempt > 1).then(|| (attempt - 1, first_request_id.as_deref()));
-            let err = match self.paced(deadline, attempt, || {
-                self.send_once(token.as_bytes(), remaining, attempt, retry)
-            }) {
+            let send = || self.send_once(token.as_bytes(), deadline, attempt, retry);
+            let err = match self.paced(deadline, attempt, send) {
                 Ok(delivery) => return Ok(delivery),
                 Err(err) => err,
             };
             if matches!(err, Error::Connect { .. } | Error::Timeout { .. }) {
-                self.inner.names.forget();
+                lock(&self.inner.known).clear();
             }
             if attempt == 1 {
-                first_request_id = err.request_id().map(str::to_owned);
+                first_request_id =
+                    err.response().and_then(ResponseInfo::request_id).map(str::to_owned);
             }
             if attempt > policy.max_retries || !err.is_retryable() {
                 return Err(err);
             }
             let wait = policy.delay(&err, attempt);
             if Instant::now() + wait >= deadline {
-                log::debug!(
-                    "attempt {attempt} failed ({err}); the next would pass the deadline, giving up"
-                );
+                log::debug!("attempt {attempt} failed ({err}); a retry would pass the deadline");
                 return Err(err);
             }
             log::debug!("attempt {attempt} failed ({err}); retrying in {wait:?}");
@@ -284,12 +253,12 @@ impl Client {
         }
     }
 
-    /// Request number `attempt` of a call. `remaining` is what is left of the call's deadline;
-    /// `retry` is the retry number and the first answer's request id, for Okta's retry headers.
+    /// Request number `attempt` of a call; `retry` is the retry number and the first answer's
+    /// request id, for Okta's retry headers.
     fn send_once(
         &self,
         body: &[u8],
-        remaining: Duration,
+        deadline: Instant,
         attempt: u32,
         retry: Option<(u32, Option<&str>)>,
     ) -> Result<Delivery, Error> {
@@ -307,11 +276,11 @@ impl Client {
             }
         }
         // Only an attempt that could outlast the deadline pays for a per-request
-        // configuration: its connect and phase bounds are shrunk to fit in what is left.
-        let options = &self.inner.options;
-        if remaining < options.connect_timeout + options.timeout {
+        // configuration: its lookup, connect and phase bounds shrunk to fit in what is left.
+        let (options, remaining) = (&self.inner.options, deadline - Instant::now());
+        if remaining < options.connect_timeout * 2 + options.timeout {
             let connect = options.connect_timeout.min(remaining / 5);
-            let phases = options.timeout.min(remaining - connect);
+            let phases = options.timeout.min(remaining - connect * 2);
             request = bounded_phases!(request.config(), connect, phases).build();
         }
         let response = request.send(body).map_err(|e| Error::from_transport(e, attempt))?;
@@ -319,7 +288,7 @@ impl Client {
     }
 
     /// Runs `send` once the rate limit the last answers told of allows one more request in
-    /// flight: at once, or after an answer or the window's reset; never, with
+    /// flight, after waiting for an answer or the window's reset if it must; never, with
     /// [`Error::RateLimited`], when the reset lies past `deadline`.
     fn paced(
         &self,
@@ -327,76 +296,59 @@ impl Client {
         attempt: u32,
         send: impl FnOnce() -> Result<Delivery, Error>,
     ) -> Result<Delivery, Error> {
-        let pacing = &self.inner.pacing;
         if !self.inner.options.rate_limit_pacing {
             return send();
         }
-        let mut window = lock(&pacing.window);
-        while let Some((ends, info)) =
-            window.last.as_ref().filter(|(ends, _)| *ends > Instant::now())
-        {
-            let now = Instant::now();
-            if window.in_flight < window.remaining {
+        let mut window = lock(&self.inner.window);
+        while let Some((ends, info)) = &window.last {
+            let (ends, now) = (*ends, Instant::now());
+            if ends <= now || window.in_flight < window.remaining {
                 break;
             }
-            if window.remaining == 0 && *ends > deadline || now >= deadline {
+            if window.remaining == 0 && ends > deadline || now >= deadline {
                 let mut info = info.clone();
-                (info.0.paced, info.0.retry_after) = (true, Some(*ends - now));
+                (info.0.paced, info.0.retry_after) = (true, Some(ends - now));
                 info.0.attempts = attempt - 1;
                 return Err(Error::RateLimited(info));
             }
-            let wait = (*ends).min(deadline) - now;
-            log::debug!(
-                "rate limit: {} left in this window; waiting up to {wait:?}",
-                window.remaining
-            );
-            window =
-                pacing.changed.wait_timeout(window, wait).unwrap_or_else(PoisonError::into_inner).0;
+            let wait = ends.min(deadline) - now;
+            log::debug!("rate limit: {} request(s) left; waiting {wait:?}", window.remaining);
+            let changed = &self.inner.window_changed;
+            window = changed.wait_timeout(window, wait).unwrap_or_else(PoisonError::into_inner).0;
         }
         window.in_flight += 1;
         drop(window);
         let result = send();
-        let info = result.as_ref().map_or_else(Error::response, |delivery| Some(&delivery.info));
-        let mut window = lock(&pacing.window);
+        let mut window = lock(&self.inner.window);
         window.in_flight -= 1;
-        if let Some(info) = info {
+        if let Some(info) = result.as_ref().map_or_else(Error::response, |d| Some(&d.info)) {
             window.learn(info);
         }
         drop(window);
-        pacing.changed.notify_all();
+        self.inner.window_changed.notify_all();
         result
     }
 }
 
-/// What the last answers said of the receiver's rate limit, shared by the client's threads.
-#[derive(Default)]
-struct Pacing {
-    window: Mutex<Window>,
-    changed: Condvar,
-}
-
 #[derive(Default)]
 struct Window {
-    /// The current window's `X-Rate-Limit-Reset`, by the server's clock.
+    /// The current window's `X-Rate-Limit-Reset`, and the fewest requests left an answer told of.
     reset: u64,
-    /// The fewest requests left in it that an answer told of.
     remaining: u64,
-    /// When it ends on this machine's clock, and the answer that said so.
+    /// When it ends by this machine's clock, and the answer that said so.
     last: Option<(Instant, ResponseInfo)>,
     in_flight: u64,
 }
 
 impl Window {
     fn learn(&mut self, info: &ResponseInfo) {
-        let limit = info.rate_limit();
-        let (Some(reset), Some(remaining), Some(wait)) = (
-            limit.and_then(RateLimit::reset),
-            limit.and_then(RateLimit::remaining),
-            info.0.reset_in,
-        ) else {
+        let Some(limit) = info.rate_limit() else { return };
+        let (Some(reset), Some(remaining), Some(wait)) =
+            (limit.reset, limit.remaining, info.0.reset_in)
+        else {
             return;
         };
-        // Answers can arrive out of order: an older window's word is ignored, and within one
+        // Answers may arrive out of order: an older window's word is ignored, and within one
         // window the lowest count wins.
         if reset < self.reset || reset == self.reset && remaining > self.remaining {
             return;
@@ -406,33 +358,25 @@ impl Window {
     }
 }
 
-/// A lock that a thread which panicked while holding it does not make unusable: the data it
-/// guards stays consistent at every step.
+/// A lock that a panic elsewhere does not make unusable: what it guards is always consistent.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Each host's addresses, kept for at most `lifetime` and shared by the agent's resolver and
-/// the client, which forgets them when connecting fails.
-#[derive(Debug)]
-struct Names {
-    lifetime: Duration,
-    known: Mutex<HashMap<String, (Instant, Addresses)>>,
-}
-
 type Addresses = ureq::unversioned::resolver::ResolvedSocketAddrs;
 
-impl Names {
-    fn forget(&self) {
-        lock(&self.known).clear();
-    }
-}
+/// Each `host:port`'s addresses and when they were looked up.
+type Known = Arc<Mutex<HashMap<String, (Instant, Addresses)>>>;
 
-/// ureq's resolver, with [`Names`] for a cache: ureq asks for every request, pooled connection
-/// or not. A lookup runs on a thread of its own and is given up when ureq's resolve timeout
-/// (the connect timeout) runs out, which `getaddrinfo` cannot be told.
+/// ureq's resolver, with a cache: ureq asks it for every request, pooled connection or not.
+/// Addresses are kept for the `dns_cache` lifetime, and the client forgets them when connecting
+/// fails. A lookup runs on a thread of its own and is given up when ureq's resolve timeout (the
+/// connect timeout, or less near the deadline) runs out.
 #[derive(Debug)]
-struct Resolver(Arc<Names>);
+struct Resolver {
+    lifetime: Duration,
+    known: Known,
+}
 
 impl ureq::unversioned::resolver::Resolver for Resolver {
     fn resolve(
@@ -446,13 +390,8 @@ impl ureq::unversioned::resolver::Resolver for Resolver {
         };
         let name = ureq::unversioned::resolver::DefaultResolver::host_and_port(scheme, authority)
             .ok_or(ureq::Error::HostNotFound)?;
-        let mut found = self.empty();
-        if let Ok(literal) = name.parse::<SocketAddr>() {
-            found.push(literal);
-            return Ok(found);
-        }
-        if let Some((at, addresses)) = lock(&self.0.known).get(&name) {
-            if at.elapsed() < self.0.lifetime {
+        if let Some((at, addresses)) = lock(&self.known).get(&name) {
+            if at.elapsed() < self.lifetime {
                 return Ok(addresses.clone());
             }
         }
@@ -470,6 +409,7 @@ impl ureq::unversioned::resolver::Resolver for Resolver {
             Ok(Err(e)) => return Err(failed(Some(e))),
             Err(_) => return Err(failed(None)),
         };
+        let mut found = self.empty();
         for address in addresses {
             if found.try_push(address).is_err() {
                 break;
@@ -478,17 +418,17 @@ impl ureq::unversioned::resolver::Resolver for Resolver {
         if found.is_empty() {
             return Err(failed(Some(std::io::ErrorKind::NotFound.into())));
         }
-        lock(&self.0.known).insert(name, (Instant::now(), found.clone()));
+        lock(&self.known).insert(name, (Instant::now(), found.clone()));
         Ok(found)
     }
 }
 
-/// A failed lookup, carried through ureq to [`Error::from_transport`] inside an I/O error.
+/// A failed lookup, carried through ureq to [`Error::from_transport`] inside an I/O error; no
+/// `source` when the system's answer did not come in time.
 #[derive(Debug, thiserror::Error)]
 #[error("looking up `{host}` failed")]
 struct LookupFailed {
     host: String,
-    /// The system's answer; `None` when it did not come in time.
     source: Option<std::io::Error>,
 }
 
@@ -508,8 +448,7 @@ pub enum TokenCheck {
     /// Refuse, without sending, a token Okta would refuse for its shape (the default).
     #[default]
     Enforce,
-    /// Send whatever is given (trimmed), for receivers other than Okta that expect something
-    /// else.
+    /// Send whatever is given (trimmed), for receivers other than Okta.
     Skip,
 }
 
@@ -570,17 +509,14 @@ enum TargetMode {
 }
 
 impl ClientBuilder {
-    /// Options for a client of the Okta org at `domain` (the forms [`Client::new`] takes).
-    ///
-    /// The domain is checked by [`build`](ClientBuilder::build).
+    /// Options for a client of the Okta org at `domain` (the forms [`Client::new`] takes),
+    /// checked by [`build`](ClientBuilder::build).
     pub fn new(domain: &str) -> ClientBuilder {
         ClientBuilder::for_target(domain, TargetMode::OktaDomain)
     }
 
     /// Options for a client of any RFC 8935 receiver at `url` (the forms
-    /// [`Client::with_endpoint`] takes).
-    ///
-    /// The URL is checked by [`build`](ClientBuilder::build).
+    /// [`Client::with_endpoint`] takes), checked by [`build`](ClientBuilder::build).
     pub fn with_endpoint(url: &str) -> ClientBuilder {
         ClientBuilder::for_target(url, TargetMode::Endpoint)
     }
@@ -612,43 +548,33 @@ impl ClientBuilder {
         self
     }
 
-    /// The time allowed for one request once connected: sending it, waiting for the answer and
-    /// reading the answer take at most this long in all. Each of the four phases (sending the
-    /// request line and headers, sending the token, waiting for the answer's headers, reading
-    /// its body) gets a quarter of it; a phase that runs over fails with [`Error::Timeout`].
-    /// Longer than [`MAX_DURATION`] counts as [`MAX_DURATION`].
-    ///
-    /// Defaults to [`DEFAULT_TIMEOUT`] (30 seconds: 7.5 seconds a phase).
+    /// The time allowed for one request once connected. Each of its four phases (sending the
+    /// headers, sending the token, waiting for the answer's headers, reading its body) gets a
+    /// quarter of it; a phase that runs over fails with [`Error::Timeout`]. Longer than
+    /// [`MAX_DURATION`] counts as [`MAX_DURATION`]. Defaults to [`DEFAULT_TIMEOUT`] (30 s).
     pub fn timeout(mut self, timeout: Duration) -> ClientBuilder {
         self.timeout = timeout;
         self
     }
 
-    /// The bound on one whole [`Client::publish`] call, every attempt and every wait between
-    /// them included. When the next wait would cross it, the call stops and returns the last
-    /// failure; an attempt started near it gets only what is left as its timeout.
-    ///
-    /// Name lookups included. Longer than [`MAX_DURATION`] counts as [`MAX_DURATION`].
-    ///
+    /// The bound on one whole [`Client::publish`] call, every lookup, attempt and wait included.
+    /// When the next wait would cross it, the call returns the last failure; an attempt started
+    /// near it gets only what is left. Longer than [`MAX_DURATION`] counts as [`MAX_DURATION`].
     /// Defaults to [`DEFAULT_DEADLINE`] (60 seconds).
     pub fn deadline(mut self, deadline: Duration) -> ClientBuilder {
         self.deadline = deadline;
         self
     }
 
-    /// When and how a failed request is tried again.
-    ///
-    /// Defaults to [`RetryPolicy::new`]: up to 2 retries. [`RetryPolicy::never`] turns retries
-    /// off.
+    /// When and how a failed request is tried again. Defaults to [`RetryPolicy::new`]: up to 2
+    /// retries. [`RetryPolicy::never`] turns retries off.
     pub fn retry(mut self, policy: RetryPolicy) -> ClientBuilder {
         self.retry = policy;
         self
     }
 
     /// Appends your application's product token to the `User-Agent`, as in
-    /// `okta-ssf/0.1.0 risk-engine/2.3`, so the receiver's logs show who sent what.
-    ///
-    /// Defaults to none: the `User-Agent` is `okta-ssf/<version>`.
+    /// `okta-ssf/0.1.0 risk-engine/2.3`. Defaults to none: `okta-ssf/<version>`.
     pub fn user_agent_product(mut self, product: &str) -> ClientBuilder {
         self.user_agent_product = Some(product.to_owned());
         self
@@ -665,59 +591,48 @@ impl ClientBuilder {
         self
     }
 
-    /// Connects directly, whatever the environment's proxy variables say.
-    ///
-    /// Defaults to reading the environment (see [`proxy`](ClientBuilder::proxy)).
+    /// Connects directly, whatever the environment's proxy variables say (see
+    /// [`proxy`](ClientBuilder::proxy)).
     pub fn no_proxy(mut self) -> ClientBuilder {
         self.proxy = ProxyChoice::Off;
         self
     }
 
-    /// Trusts the root certificates in `pem` (one or more `BEGIN CERTIFICATE` blocks) in
-    /// addition to the built-in Mozilla roots, for networks that intercept TLS. May be called
-    /// more than once.
-    ///
-    /// Defaults to none: only the Mozilla roots (from `webpki-root-certs`) are trusted.
+    /// Trusts the root certificates in `pem` (one or more `BEGIN CERTIFICATE` blocks) beside
+    /// Mozilla's roots (from `webpki-root-certs`), for networks that intercept TLS. May be
+    /// called more than once. Defaults to none.
     pub fn add_root_certificates_pem(mut self, pem: &[u8]) -> ClientBuilder {
         self.extra_roots_pem.push(Hidden(pem.to_vec()));
         self
     }
 
-    /// Whether [`Client::publish`] runs [`check_token`] before sending.
-    ///
-    /// Defaults to [`TokenCheck::Enforce`].
+    /// Whether [`Client::publish`] runs [`check_token`] before sending. Defaults to
+    /// [`TokenCheck::Enforce`].
     pub fn token_check(mut self, check: TokenCheck) -> ClientBuilder {
         self.token_check = check;
         self
     }
 
-    /// How long a looked-up address of the receiver is used before it is looked up again. An
-    /// address that a connection fails to reach is forgotten at once. `Duration::ZERO` looks the
-    /// name up for every request, as ureq alone does. IP addresses are never looked up.
-    ///
-    /// Defaults to 60 seconds (curl's DNS cache lifetime).
+    /// How long the receiver's looked-up addresses are used before the name is looked up again;
+    /// they are forgotten at once when connecting fails. `Duration::ZERO` looks the name up for
+    /// every request, as ureq alone does. Defaults to 60 seconds (curl's DNS cache lifetime).
     pub fn dns_cache(mut self, lifetime: Duration) -> ClientBuilder {
         self.dns_cache = lifetime;
         self
     }
 
-    /// How many idle connections the client keeps open for reuse. A `Client` shared by N
-    /// threads needs N to keep every thread on a kept-alive connection.
-    ///
-    /// Defaults to 8.
+    /// How many idle connections the client keeps for reuse: a `Client` shared by N threads
+    /// needs N to keep every thread on a kept-alive connection. Defaults to 8.
     pub fn max_idle_connections(mut self, connections: usize) -> ClientBuilder {
         self.max_idle_connections = connections;
         self
     }
 
-    /// Whether [`Client::publish`] keeps within the rate limit that the last answer told of
-    /// (`X-Rate-Limit-Remaining` and `-Reset`, read against its `Date`), across every thread
-    /// sharing the client. With pacing on, no more requests are in flight than the last answer
-    /// said remain; when none remain, a call waits for the window's reset, or returns
-    /// [`Error::RateLimited`] without sending when the reset lies past its deadline. Off, the
-    /// client meets the limit only as `429` answers, which it retries.
-    ///
-    /// Defaults to `true`.
+    /// Whether [`Client::publish`] keeps within the rate limit the last answer told of
+    /// (`X-Rate-Limit-Remaining` and `-Reset`, read against its `Date`), across the threads
+    /// sharing the client: no more requests in flight than remain, and when none remain, a wait
+    /// for the reset, or [`Error::RateLimited`] without sending when the reset lies past the
+    /// deadline. Off, the limit is met only as `429` answers, which are retried. Defaults to on.
     pub fn rate_limit_pacing(mut self, on: bool) -> ClientBuilder {
         self.rate_limit_pacing = on;
         self
@@ -728,11 +643,8 @@ impl ClientBuilder {
     /// # Errors
     ///
     /// - [`Error::InvalidDomain`] or [`Error::InvalidEndpoint`] when the target is not usable.
-    /// - [`Error::InvalidUserAgent`] when the product token is empty or holds characters a
-    ///   header cannot carry.
-    /// - [`Error::InvalidProxy`] when the proxy URL cannot be parsed.
-    /// - [`Error::InvalidCertificate`] when the extra root certificates are not PEM
-    ///   certificates.
+    /// - [`Error::InvalidUserAgent`], [`Error::InvalidProxy`] or [`Error::InvalidCertificate`]
+    ///   when the product token, the proxy URL or the extra root certificates are not usable.
     pub fn build(mut self) -> Result<Client, Error> {
         let target = parse_target(&self.target.0, self.mode).map_err(|e| match self.mode {
             TargetMode::OktaDomain => Error::InvalidDomain(e),
@@ -764,11 +676,9 @@ impl ClientBuilder {
 
         let mut tls = ureq::tls::TlsConfig::builder();
         if !self.extra_roots_pem.is_empty() {
-            let mut roots: Vec<ureq::tls::Certificate<'static>> =
-                webpki_root_certs::TLS_SERVER_ROOT_CERTS
-                    .iter()
-                    .map(|der| ureq::tls::Certificate::from_der(der.as_ref()).to_owned())
-                    .collect();
+            let bundled = webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter();
+            let mut roots: Vec<_> =
+                bundled.map(|der| ureq::tls::Certificate::from_der(der).to_owned()).collect();
             for pem in &self.extra_roots_pem {
                 roots.extend(parse_pem_certificates(&pem.0)?);
             }
@@ -789,19 +699,19 @@ impl ClientBuilder {
             .max_idle_connections(self.max_idle_connections)
             .max_idle_connections_per_host(self.max_idle_connections);
         let config = bounded_phases!(config, self.connect_timeout, self.timeout).build();
-        let names = Arc::new(Names { lifetime: self.dns_cache, known: Mutex::default() });
+        let (known, window, window_changed) = (Known::default(), Mutex::default(), Condvar::new());
+        let resolver = Resolver { lifetime: self.dns_cache, known: Arc::clone(&known) };
         let connector = ureq::unversioned::transport::DefaultConnector::new();
-        let agent = ureq::Agent::with_parts(config, connector, Resolver(Arc::clone(&names)));
-        let pacing = Pacing::default();
-        Ok(Client { inner: Arc::new(Inner { agent, target, names, pacing, options: self }) })
+        let agent = ureq::Agent::with_parts(config, connector, resolver);
+        let inner = Inner { agent, target, known, window, window_changed, options: self };
+        Ok(Client { inner: Arc::new(inner) })
     }
 }
 
-/// Bounds looking up the name by `$connect`, connecting by `$connect` and the four phases of a request by a quarter of
-/// `$request` each. ureq's overall timeouts would make it resolve the host on a new thread for
-/// every request, pooled or not (a third of the rate, README "Performance"); phase timeouts do
-/// not. Each read and write is also bounded a millisecond under its phase, so on a healthy
-/// connection every read finds the socket's timeout already set and costs no `setsockopt`.
+/// Bounds the lookup and the connecting by `$connect` each, and each of a request's four phases
+/// by a quarter of `$request`: ureq's overall timeouts cost a third of the rate (README,
+/// "Performance"). Each read and write is bounded a millisecond under its phase, so that on a
+/// healthy connection a read finds the socket's timeout already set and costs no `setsockopt`.
 macro_rules! bounded_phases {
     ($builder:expr, $connect:expr, $request:expr) => {{
         let phase = $request / 4;
@@ -837,20 +747,13 @@ fn parse_pem_certificates(pem: &[u8]) -> Result<Vec<ureq::tls::Certificate<'stat
 /// When and how [`Client::publish`] tries a failed request again (RFC 8935 §2 allows sending
 /// the same SET again; Okta drops a repeated `jti`).
 ///
-/// Only failures that may recover are retried: connection failures, broken connections and
-/// timeouts, `429`, and `500`, `502`, `503`, `504` ([`Error::is_retryable`]). Never `400` or any
-/// other status. Every retry sends the identical bytes, with `X-Okta-Retry-Count: N` and, when
-/// the first answer had one, `X-Okta-Retry-For: <its X-Okta-Request-Id>`, as Okta's SDKs do.
-///
-/// The wait before a retry:
-/// - after a `429` (or `503`) that says how long: until `X-Rate-Limit-Reset` plus one second,
-///   measured against the answer's `Date` (the server's clock), or else its `Retry-After`;
-///   never longer than [`max_server_wait`](RetryPolicy::max_server_wait);
-/// - otherwise exponential backoff with full jitter: a random time from zero to
-///   `base × 2^(retry − 1)`, at most `max`.
-///
-/// The whole call stays within [`ClientBuilder::deadline`]: a retry whose wait would cross it
-/// is not made.
+/// Only failures that may recover are retried ([`Error::is_retryable`]), with the identical
+/// bytes, `X-Okta-Retry-Count: N` and, when the first answer had one, `X-Okta-Retry-For: <its
+/// X-Okta-Request-Id>`, as Okta's SDKs do. The wait before a retry is, after a `429` or `503`
+/// that says how long, until `X-Rate-Limit-Reset` plus one second by the answer's `Date` (or
+/// else its `Retry-After`), at most [`max_server_wait`](RetryPolicy::max_server_wait);
+/// otherwise a random time up to `base × 2^(retry − 1)`, at most `max` (backoff with full
+/// jitter). A retry whose wait would cross [`ClientBuilder::deadline`] is not made.
 ///
 /// ```
 /// use std::time::Duration;
@@ -899,20 +802,16 @@ impl RetryPolicy {
         self
     }
 
-    /// The backoff between retries that the server gave no time for: a random wait up to
-    /// `base × 2^(retry − 1)`, never more than `max`.
-    ///
-    /// Defaults to 500 ms and 8 s.
+    /// The backoff between retries the server gave no time for: a random wait up to
+    /// `base × 2^(retry − 1)`, never more than `max`. Defaults to 500 ms and 8 s.
     pub const fn backoff(mut self, base: Duration, max: Duration) -> RetryPolicy {
         self.base_delay = base;
         self.max_delay = max;
         self
     }
 
-    /// The longest wait for a server-given time (`X-Rate-Limit-Reset`, `Retry-After`). A
-    /// server asking for more is waited on for this long and tried again.
-    ///
-    /// Defaults to 30 s.
+    /// The longest wait for a server-given time (`X-Rate-Limit-Reset`, `Retry-After`); a server
+    /// asking for more is waited on this long and tried again. Defaults to 30 s.
     pub const fn max_server_wait(mut self, max: Duration) -> RetryPolicy {
         self.max_server_wait = max;
         self
@@ -937,16 +836,13 @@ fn random_fraction() -> f64 {
     (noise >> 11) as f64 / (1u64 << 53) as f64
 }
 
-/// What the receiver said about a token it was able to judge.
-///
-/// Expected outcomes are values; failures to get a verdict at all are [`Error`]s.
+/// What the receiver said about a token it was able to judge; failing to get a verdict at all
+/// is an [`Error`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Status {
-    /// The receiver took the SET (`202`, or any other `2xx`).
-    ///
-    /// This does not mean Okta acted on it: Okta silently drops a SET whose subject it does not
-    /// know, and one whose `jti` it has already seen.
+    /// The receiver took the SET (`202`, or another `2xx` with an empty or JSON body). Okta may
+    /// still drop it silently: a SET whose subject it does not know, or whose `jti` it has seen.
     Accepted,
     /// The receiver refused the SET with `400`; sending the same token again will not help.
     Rejected(Rejection),
@@ -967,16 +863,15 @@ pub struct Rejection {
 }
 
 impl Rejection {
-    /// The error code: the `err` member of the answer, or for answers that lack one, see
-    /// [`ErrorCode::Unspecified`] and [`ErrorCode::Other`].
+    /// The `err` member of the answer, or see [`ErrorCode::Unspecified`] and
+    /// [`ErrorCode::Other`].
     pub fn code(&self) -> &ErrorCode {
         &self.code
     }
 
-    /// The receiver's explanation, at most [`MAX_SERVER_TEXT_CHARS`] characters.
-    ///
-    /// Okta names fields in its internal camelCase here (`previousStatus` for the claim
-    /// `previous_status`). When the answer was not RFC 8935 JSON, this is the server's own text.
+    /// The receiver's explanation, at most [`MAX_SERVER_TEXT_CHARS`] characters; the server's own
+    /// text when the answer was not RFC 8935 JSON. Okta names fields in its internal camelCase
+    /// here (`previousStatus` for the claim `previous_status`).
     pub fn description(&self) -> Option<&str> {
         self.description.as_deref()
     }
@@ -1057,35 +952,20 @@ impl fmt::Display for ErrorCode {
     }
 }
 
-/// Okta's rate-limit headers, as sent with an answer (`X-Rate-Limit-Limit`,
-/// `X-Rate-Limit-Remaining`, `X-Rate-Limit-Reset`).
+/// Okta's rate-limit headers, as an answer sent them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub struct RateLimit {
-    limit: Option<u64>,
-    remaining: Option<u64>,
-    reset: Option<u64>,
-}
-
-impl RateLimit {
     /// Requests allowed in the current window (`X-Rate-Limit-Limit`).
-    pub fn limit(&self) -> Option<u64> {
-        self.limit
-    }
-
+    pub limit: Option<u64>,
     /// Requests left in the current window (`X-Rate-Limit-Remaining`).
-    pub fn remaining(&self) -> Option<u64> {
-        self.remaining
-    }
-
-    /// When the window resets, in UTC seconds since the Unix epoch by the server's clock
+    pub remaining: Option<u64>,
+    /// When the window resets, in seconds since the Unix epoch by the server's clock
     /// (`X-Rate-Limit-Reset`).
-    pub fn reset(&self) -> Option<u64> {
-        self.reset
-    }
+    pub reset: Option<u64>,
 }
 
-/// The outcome of [`Client::publish_detailed`]: the [`Status`] and what the answer said about
-/// itself.
+/// The outcome of [`Client::publish_detailed`]: the [`Status`] and the answer's details.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Delivery {
     status: Status,
@@ -1103,30 +983,14 @@ impl Delivery {
         self.status
     }
 
-    /// The HTTP status of the answer, such as `202`.
-    pub fn http_status(&self) -> u16 {
-        self.info.http_status()
-    }
-
-    /// Okta's `X-Okta-Request-Id`: the id Okta support asks for.
-    pub fn request_id(&self) -> Option<&str> {
-        self.info.request_id()
-    }
-
-    /// The `X-Rate-Limit-*` headers, when the answer carried any.
-    pub fn rate_limit(&self) -> Option<&RateLimit> {
-        self.info.rate_limit()
-    }
-
-    /// How many requests this delivery took: 1, or more when earlier tries failed in a way
-    /// worth retrying (see [`RetryPolicy`]).
-    pub fn attempts(&self) -> u32 {
-        self.info.attempts()
+    /// The answer's HTTP status, Okta's request id, its rate-limit headers, and how many
+    /// requests the delivery took.
+    pub fn response(&self) -> &ResponseInfo {
+        &self.info
     }
 }
 
-/// What an HTTP answer said about itself: its status, request id, rate limit and, for errors,
-/// the server's own words.
+/// What an HTTP answer said about itself: status, request id, rate limit, the server's words.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ResponseInfo(
     // Boxed so that `Error`, which holds one in most variants, stays small.
@@ -1139,11 +1003,11 @@ struct Details {
     request_id: Option<String>,
     rate_limit: Option<RateLimit>,
     retry_after: Option<Duration>,
-    /// How long until `X-Rate-Limit-Reset` (plus a second), by the server's clock.
+    /// Until `X-Rate-Limit-Reset` plus a second, by the server's clock.
     reset_in: Option<Duration>,
     message: Option<String>,
     attempts: u32,
-    /// Made by the client's pacing from an earlier answer, for a request not sent.
+    /// The pacing's, for a request not sent.
     paced: bool,
 }
 
@@ -1153,7 +1017,7 @@ impl ResponseInfo {
         self.0.http_status
     }
 
-    /// Okta's `X-Okta-Request-Id`, when present.
+    /// Okta's `X-Okta-Request-Id`, when present: the id Okta support asks for.
     pub fn request_id(&self) -> Option<&str> {
         self.0.request_id.as_deref()
     }
@@ -1163,16 +1027,16 @@ impl ResponseInfo {
         self.0.rate_limit.as_ref()
     }
 
-    /// How long the server asked to be left alone, counted from when the answer arrived: until
-    /// `X-Rate-Limit-Reset` plus one second (measured against the answer's `Date`, the server's
-    /// clock, when it has one), or else its `Retry-After`. Present on `429` and `503` answers
-    /// that carry either header.
+    /// How long the server asked to be left alone, from when the answer arrived: until
+    /// `X-Rate-Limit-Reset` plus one second (by the answer's `Date`, the server's clock), or else
+    /// its `Retry-After`. Present on `429` and `503` answers that carry either header, and on an
+    /// [`Error::RateLimited`] of the client's pacing (then counted from the error).
     pub fn retry_after(&self) -> Option<Duration> {
         self.0.retry_after
     }
 
     /// The server's own error text (Okta's `errorSummary`, an RFC 8935 description, or the
-    /// start of a plain-text body), at most [`MAX_SERVER_TEXT_CHARS`] characters.
+    /// start of a body that is not JSON), at most [`MAX_SERVER_TEXT_CHARS`] characters.
     pub fn message(&self) -> Option<&str> {
         self.0.message.as_deref()
     }
@@ -1197,44 +1061,35 @@ impl fmt::Display for ServerSays<'_> {
 
 type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
-/// Everything that can keep a token from getting a verdict.
-///
-/// Each variant says when it happens and what to do about it. [`Error::is_retryable`] tells the
-/// failures a later try may cure from those it will not.
+/// Everything that can keep a token from getting a verdict. Each variant says when it happens
+/// and what to do; [`Error::is_retryable`] tells which a later try may cure.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The domain given to [`Client::new`] or [`ClientBuilder::new`] cannot be used; the
-    /// [`DomainError`] says why and what to pass instead.
+    /// The domain given to [`Client::new`] or [`ClientBuilder::new`] cannot be used.
     #[error("invalid Okta domain: {0}")]
     InvalidDomain(DomainError),
-    /// The URL given to [`Client::with_endpoint`] or [`ClientBuilder::with_endpoint`] cannot be
-    /// used; the [`DomainError`] says why.
+    /// The URL given to [`Client::with_endpoint`] or [`ClientBuilder::with_endpoint`] is unusable.
     #[error("invalid receiver URL: {0}")]
     InvalidEndpoint(DomainError),
-    /// The product token given to [`ClientBuilder::user_agent_product`] is empty or holds
-    /// characters other than printable ASCII.
+    /// The product token given to [`ClientBuilder::user_agent_product`] is not printable ASCII.
     #[error("invalid user-agent product token: use printable ASCII such as `my-app/1.2`")]
     InvalidUserAgent,
-    /// The URL given to [`ClientBuilder::proxy`] cannot be parsed. (It is not repeated here, as
-    /// it may hold a password.)
+    /// The URL given to [`ClientBuilder::proxy`] cannot be parsed (not repeated: it may hold a
+    /// password).
     #[error("invalid proxy URL: expected a form such as `http://proxy.internal:3128`")]
     InvalidProxy,
-    /// The PEM given to [`ClientBuilder::add_root_certificates_pem`] holds no readable
-    /// `BEGIN CERTIFICATE` block.
+    /// The PEM given to [`ClientBuilder::add_root_certificates_pem`] holds no readable certificate.
     #[error("extra root certificates are not readable PEM certificates")]
     InvalidCertificate {
         /// The PEM parser's complaint, when it had one.
-        #[source]
         source: Option<BoxError>,
     },
-    /// The pre-send check refused the token, so nothing was sent; the [`TokenError`] names the
-    /// problem. Fix the token: Okta would refuse it too.
+    /// The pre-send check refused the token, so nothing was sent: Okta would refuse it too.
     #[error("token refused before sending: {0}")]
     InvalidToken(TokenError),
-    /// The receiver answered with a redirect, which is never followed: a token carries personal
-    /// data and must reach exactly the address configured. Usually the domain or URL is not the
-    /// org's own (check for a custom domain, a typo, or `http://`).
+    /// A redirect, never followed: a token carries personal data and goes to exactly the address
+    /// configured. Usually the domain is not the org's own (a custom domain, a typo, `http://`).
     #[error("receiver answered {status} redirect{}; redirects are not followed, check the domain or URL", .location.as_ref().map_or(String::new(), |l| format!(" to {l}")))]
     Redirect {
         /// The HTTP status, `3xx`.
@@ -1256,31 +1111,25 @@ pub enum Error {
     /// receiver needs it), or the domain or URL is wrong.
     #[error("receiver answered 404 Not Found{}; the org may not have Identity Threat Protection, or the domain is wrong", ServerSays(.0))]
     NotFound(ResponseInfo),
-    /// `429`: rate limited. Wait until [`RateLimit::reset`] and send the same token again.
-    ///
-    /// Also what the client's pacing ([`ClientBuilder::rate_limit_pacing`]) returns, without
-    /// sending, when an earlier answer said no request remains until a reset past the call's
-    /// deadline; the [`ResponseInfo`] is that answer's, with [`ResponseInfo::retry_after`] the
-    /// time left until the reset.
+    /// `429`: rate limited; send the same token again after [`ResponseInfo::retry_after`]. Also
+    /// the pacing's error ([`ClientBuilder::rate_limit_pacing`]), nothing sent, when an earlier
+    /// answer (the one held here) left no request before a reset past the call's deadline.
     #[error("{}", Limited(.0))]
     RateLimited(ResponseInfo),
-    /// `5xx`: the receiver failed. Sending the same token later may succeed (a repeated `jti`
-    /// is dropped by Okta, so a retry is safe); `500`, `502`, `503` and `504` are retried by the
-    /// [`RetryPolicy`].
+    /// `5xx`: the receiver failed; sending the same token later may succeed. `500`, `502`, `503`
+    /// and `504` are retried by the [`RetryPolicy`].
     #[error("receiver failed with HTTP {}{}; retrying later may help", .0.http_status(), ServerSays(.0))]
     Server(ResponseInfo),
     /// Any other status a SET receiver should not send (`1xx` aside from the protocol's own,
     /// `4xx` other than those above).
     #[error("receiver answered unexpected HTTP status {}{}", .0.http_status(), ServerSays(.0))]
     UnexpectedStatus(ResponseInfo),
-    /// A `2xx` answer other than `202` whose body is neither empty nor JSON: a captive portal's
-    /// or an intercepting proxy's page, not an SSF receiver's answer, so the token was probably
-    /// not delivered. [`ResponseInfo::message`] holds the start of the page. Not retried: the
-    /// path to the receiver needs fixing first.
+    /// A `2xx` other than `202` whose body is neither empty nor JSON: a captive portal's or a
+    /// proxy's page (its start in [`ResponseInfo::message`]), so the token was probably not
+    /// delivered. Not retried: the path to the receiver needs fixing first.
     #[error("receiver answered HTTP {} with a page that is not an SSF receiver's answer{}; the event was probably not delivered (a captive portal or a proxy?)", .0.http_status(), ServerSays(.0))]
     NotAReceiver(ResponseInfo),
-    /// A `400` answer's body is longer than [`MAX_RESPONSE_BYTES`]; it was not read. The
-    /// receiver is not behaving as an SSF receiver.
+    /// A `400` answer's body is longer than [`MAX_RESPONSE_BYTES`]; it was not read.
     #[error("receiver's {} answer is larger than {limit} bytes; it was not read", .info.http_status())]
     ResponseTooLarge {
         /// The bound that was exceeded, in bytes.
@@ -1289,21 +1138,18 @@ pub enum Error {
         info: ResponseInfo,
     },
     /// The receiver's name (or the proxy's) could not be looked up: it does not exist, or the
-    /// name servers could not say. Check the domain for a typo, then the machine's DNS set-up.
-    /// Retried like a connection failure, in case the name servers were briefly unwell.
+    /// name servers could not say. Retried like a connection failure.
     #[error("could not look up the name `{host}`{}; check the domain, and the machine's DNS", Tries(*.attempts))]
     NameNotFound {
         /// The name that was looked up.
         host: String,
         /// The system resolver's answer.
-        #[source]
         source: BoxError,
         /// How many requests the call made.
         attempts: u32,
     },
-    /// Looking up the receiver's name (or the proxy's) took longer than
-    /// [`ClientBuilder::connect_timeout`] or what was left of the deadline: the name servers
-    /// are slow or do not answer. Retried like a connection failure.
+    /// Looking up the receiver's name (or the proxy's) took longer than the connect timeout or
+    /// what was left of the deadline. Retried like a connection failure.
     #[error("looking up the name `{host}` timed out{}; check the machine's DNS", Tries(*.attempts))]
     NameTimeout {
         /// The name that was looked up.
@@ -1311,66 +1157,56 @@ pub enum Error {
         /// How many requests the call made.
         attempts: u32,
     },
-    /// The connection could not be opened: the host refused or could not be reached. Retrying
-    /// may help if the network or the receiver was briefly down.
+    /// The connection could not be opened: the host refused or could not be reached.
     #[error("could not connect to the receiver{}", Tries(*.attempts))]
     Connect {
         /// The underlying failure.
-        #[source]
         source: BoxError,
         /// How many requests the call made.
         attempts: u32,
     },
-    /// The receiver's TLS certificate is not trusted (unknown issuer, expired, or made out to
-    /// another name); no request was sent. On a network that intercepts TLS, add its root with
+    /// The receiver's TLS certificate is not trusted (unknown issuer, expired, another name);
+    /// nothing was sent. Behind a TLS-inspecting proxy, see
     /// [`ClientBuilder::add_root_certificates_pem`].
     #[error(
         "the receiver's TLS certificate is not trusted; on a network that intercepts TLS, add its root certificate"
     )]
     UntrustedCertificate {
         /// The certificate problem.
-        #[source]
         source: BoxError,
         /// How many requests the call made.
         attempts: u32,
     },
-    /// The TLS handshake failed for another reason than the certificate, such as no protocol
-    /// version or cipher in common.
+    /// The TLS handshake failed for another reason than the certificate.
     #[error("TLS handshake with the receiver failed")]
     Tls {
         /// The underlying failure.
-        #[source]
         source: BoxError,
         /// How many requests the call made.
         attempts: u32,
     },
-    /// The request did not finish within its time (see [`ClientBuilder::connect_timeout`],
-    /// [`ClientBuilder::timeout`] and [`ClientBuilder::deadline`]). Whether the receiver got
-    /// the token is unknown; sending it again is safe.
+    /// Connecting or the request ran out of time ([`ClientBuilder::timeout`]). Whether the
+    /// receiver got the token is unknown; sending it again is safe.
     #[error("request to the receiver timed out{}", Tries(*.attempts))]
     Timeout {
         /// The underlying failure.
-        #[source]
         source: BoxError,
         /// How many requests the call made.
         attempts: u32,
     },
-    /// The connection broke before the answer was complete (reset, closed early). Whether the
-    /// receiver got the token is unknown; sending it again is safe.
+    /// The connection broke before the answer was complete. Whether the receiver got the token
+    /// is unknown; sending it again is safe.
     #[error("connection to the receiver broke{}", Tries(*.attempts))]
     Transport {
         /// The underlying failure.
-        #[source]
         source: BoxError,
         /// How many requests the call made.
         attempts: u32,
     },
-    /// The answer was not valid HTTP (a malformed status line or headers, or headers over
-    /// ureq's bound). The receiver is broken or is not an HTTP server; retrying will not help.
+    /// The answer was not valid HTTP (or its headers were over ureq's bound). Not retried.
     #[error("receiver's answer is not valid HTTP")]
     InvalidResponse {
         /// The parser's complaint.
-        #[source]
         source: BoxError,
         /// How many requests the call made.
         attempts: u32,
@@ -1382,18 +1218,16 @@ struct Limited<'a>(&'a ResponseInfo);
 
 impl fmt::Display for Limited<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0.0.retry_after.filter(|_| self.0.0.paced) {
-            Some(wait) => write!(
-                f,
-                "not sent: the receiver's rate limit allows no request before this call's deadline (the window resets in {} s)",
-                wait.as_secs()
-            ),
-            None => write!(
-                f,
-                "receiver answered 429 Too Many Requests{}; wait for the rate-limit reset and retry",
-                ServerSays(self.0)
-            ),
+        if self.0.0.paced {
+            return f.write_str(
+                "not sent: the receiver's rate limit allows no request before the deadline",
+            );
         }
+        let says = ServerSays(self.0);
+        write!(
+            f,
+            "receiver answered 429 Too Many Requests{says}; wait for the rate-limit reset and retry"
+        )
     }
 }
 
@@ -1410,9 +1244,9 @@ impl fmt::Display for Tries {
 }
 
 impl Error {
-    /// Whether sending the same token again later may succeed: `true` for rate limits (`429`),
-    /// `500`, `502`, `503` and `504`, timeouts, connection failures and broken connections.
-    /// These are what the [`RetryPolicy`] retries.
+    /// Whether sending the same token again later may succeed, and what the [`RetryPolicy`]
+    /// retries: `429`, `500`, `502`, `503`, `504`, failed lookups and connections, timeouts and
+    /// broken connections.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::RateLimited(_)
@@ -1442,7 +1276,8 @@ impl Error {
         }
     }
 
-    /// The details of the HTTP answer behind this error, when there was one.
+    /// The HTTP answer behind this error, when there was one: its status, Okta's request id,
+    /// its rate-limit headers.
     pub fn response(&self) -> Option<&ResponseInfo> {
         match self {
             Error::Redirect { info, .. } | Error::ResponseTooLarge { info, .. } => Some(info),
@@ -1455,21 +1290,6 @@ impl Error {
             | Error::UnexpectedStatus(info) => Some(info),
             _ => None,
         }
-    }
-
-    /// The HTTP status of the answer behind this error, when there was one.
-    pub fn http_status(&self) -> Option<u16> {
-        self.response().map(ResponseInfo::http_status)
-    }
-
-    /// Okta's `X-Okta-Request-Id` of the answer behind this error, when there was one.
-    pub fn request_id(&self) -> Option<&str> {
-        self.response().and_then(ResponseInfo::request_id)
-    }
-
-    /// The `X-Rate-Limit-*` headers of the answer behind this error, when present.
-    pub fn rate_limit(&self) -> Option<&RateLimit> {
-        self.response().and_then(ResponseInfo::rate_limit)
     }
 
     /// The error for a failed exchange, the call's request number `attempts`.
@@ -1539,8 +1359,7 @@ pub enum DomainError {
     /// A scheme other than `https` (or `http` to a loopback host).
     #[error("only `https://` can be used (and `http://` to a loopback host)")]
     UnsupportedScheme,
-    /// `http://` to a host that is not loopback: tokens carry personal data and must travel
-    /// over TLS.
+    /// `http://` to a host that is not loopback: tokens carry personal data.
     #[error(
         "plain `http://` is only allowed to a loopback host (127.0.0.0/8, [::1], localhost); use `https://`"
     )]
@@ -1561,11 +1380,8 @@ pub enum DomainError {
     /// A fragment (`#…`).
     #[error("it contains a fragment (`#…`); remove it")]
     Fragment,
-    /// Not something `http::Uri` can read: a space, a control character, a stray bracket or
-    /// another character a URL cannot hold. (It is not repeated here: it may hold a password.)
-    #[error(
-        "it cannot be read as a URL; look for spaces, control characters or unbalanced brackets"
-    )]
+    /// Not something `http::Uri` can read (not repeated here: it may hold a password).
+    #[error("it cannot be read as a URL; look for spaces, control characters or stray brackets")]
     Unparsable,
     /// The host in brackets is not an IPv6 address.
     #[error("`{0}` is not a valid IPv6 address")]
@@ -1723,9 +1539,8 @@ fn response_info(response: &ureq::http::Response<ureq::Body>, attempts: u32) -> 
     }))
 }
 
-/// How long a `429` or `503` asks the client to wait, by the server's clock when it sent
-/// `Date`: until `X-Rate-Limit-Reset` plus one second (what Okta's SDKs do), else `Retry-After`
-/// as seconds or an HTTP date.
+/// The wait until `X-Rate-Limit-Reset` plus one second (what Okta's SDKs do), else `Retry-After`
+/// (seconds or an HTTP date), by the server's clock when it sent `Date`.
 fn server_wait(
     reset: Option<u64>,
     retry_after: Option<&str>,
@@ -1756,8 +1571,8 @@ fn read_answer(
     let mut info = response_info(&response, attempt);
     let status = info.http_status();
     if (200..300).contains(&status) {
-        // `202` is acceptance whatever its body (read, bounded, so the connection can be
-        // reused); another `2xx` only with an empty or JSON body, not a portal's page.
+        // `202` is acceptance whatever its body (read, bounded, so that the connection is
+        // reused); another `2xx` only with an empty or JSON body: not with a portal's page.
         let body = read_body(&mut response);
         let json = |body: &[u8]| serde_json::from_slice::<Value>(body).is_ok();
         return match body {
@@ -1861,9 +1676,8 @@ fn plain_text(body: &[u8]) -> Option<String> {
 // ---------------------------------------------------------------------------------------------
 // The pre-send check
 
-/// A token that passed [`check_token`]: its header and claims as serde_json read them.
-///
-/// `Debug` shows only the algorithm and the event types: claim values carry personal data.
+/// A token that passed [`check_token`]: its header and claims as serde_json read them. `Debug`
+/// shows only the algorithm and the event types: claim values carry personal data.
 #[derive(Clone)]
 pub struct Token {
     header: Map<String, Value>,
@@ -1925,7 +1739,7 @@ impl Token {
     }
 }
 
-/// The string `name` of `map`; the check made sure it is there.
+/// The string `name` of `map`, which the check made sure of.
 fn string<'a>(map: &'a Map<String, Value>, name: &str) -> &'a str {
     map.get(name).and_then(Value::as_str).unwrap_or_default()
 }
@@ -1978,9 +1792,7 @@ pub enum TokenError {
         max: usize,
     },
     /// A JSON document (unsigned claims, probably) instead of a signed token.
-    #[error(
-        "this is a JSON document, not a signed token; sign the claims and send the compact JWS"
-    )]
+    #[error("this is a JSON document, not a signed token; sign the claims, send the compact JWS")]
     Json,
     /// Not three dot-separated segments.
     #[error("a compact JWS has three dot-separated segments, this has {0}")]
@@ -2001,8 +1813,7 @@ pub enum TokenError {
     /// The header or claims are JSON, but not an object.
     #[error("the {0} is not a JSON object")]
     NotObject(Segment),
-    /// A header parameter Okta requires (`alg`, `kid`, `typ`) is missing or not a string (or,
-    /// for `kid`, empty).
+    /// A header parameter Okta requires (`alg`, `kid`, `typ`) is missing, not a string, or empty.
     #[error("the header has no `{0}` string; Okta requires `alg`, `kid` and `typ`")]
     MissingHeader(&'static str),
     /// `alg` is `none`.
@@ -2048,8 +1859,6 @@ pub enum TokenError {
 /// # Errors
 ///
 /// The first [`TokenError`] found, which names the problem without repeating the token.
-///
-/// # Example
 ///
 /// ```
 /// use okta_ssf::{check_token, TokenError};

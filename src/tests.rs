@@ -185,11 +185,11 @@ fn domain_error_texts() {
     );
     assert_eq!(
         text(DomainError::Unparsable),
-        "invalid Okta domain: it cannot be read as a URL; look for spaces, control characters or unbalanced brackets"
+        "invalid Okta domain: it cannot be read as a URL; look for spaces, control characters or stray brackets"
     );
     assert_eq!(
         Error::InvalidEndpoint(DomainError::Unparsable).to_string(),
-        "invalid receiver URL: it cannot be read as a URL; look for spaces, control characters or unbalanced brackets"
+        "invalid receiver URL: it cannot be read as a URL; look for spaces, control characters or stray brackets"
     );
     assert_eq!(
         text(DomainError::InvalidPort),
@@ -349,8 +349,11 @@ fn retryable_errors() {
     assert!(!Error::NotFound(info(404, None)).is_retryable());
     assert!(!Error::Unauthorized(info(401, None)).is_retryable());
     assert!(!Error::InvalidToken(TokenError::Empty).is_retryable());
-    assert_eq!(Error::NotFound(info(404, None)).request_id(), Some("req-1"));
-    assert_eq!(Error::InvalidProxy.http_status(), None);
+    assert_eq!(
+        Error::NotFound(info(404, None)).response().and_then(|r| r.request_id()),
+        Some("req-1")
+    );
+    assert!(Error::InvalidProxy.response().is_none());
 }
 
 #[test]
@@ -363,7 +366,7 @@ fn token_error_texts() {
         ),
         (
             TokenError::Json,
-            "this is a JSON document, not a signed token; sign the claims and send the compact JWS",
+            "this is a JSON document, not a signed token; sign the claims, send the compact JWS",
         ),
         (TokenError::Segments(2), "a compact JWS has three dot-separated segments, this has 2"),
         (

@@ -112,7 +112,7 @@ fn assert_accepted_on_the_retry_after(first: Action) {
     let delivery = client(&server, Duration::from_secs(5))
         .publish_detailed(&vector_token())
         .expect("accepted");
-    assert_eq!((delivery.status(), delivery.attempts()), (&Status::Accepted, 2));
+    assert_eq!((delivery.status(), delivery.response().attempts()), (&Status::Accepted, 2));
     assert_eq!(same_body_count(&server), 2);
 }
 
@@ -189,7 +189,14 @@ fn three_500s_give_up_with_the_last_status() {
     let err =
         client(&server, Duration::from_secs(5)).publish(&vector_token()).expect_err("gives up");
     assert!(matches!(err, Error::Server(_)), "{err:?}");
-    assert_eq!((err.http_status(), err.request_id(), err.attempts()), (Some(500), Some("r3"), 3));
+    assert_eq!(
+        (
+            err.response().map(|r| r.http_status()),
+            err.response().and_then(|r| r.request_id()),
+            err.attempts()
+        ),
+        (Some(500), Some("r3"), 3)
+    );
     assert_eq!(
         err.to_string(),
         "receiver failed with HTTP 500 (server says: still down); retrying later may help"
@@ -209,7 +216,7 @@ fn a_400_is_sent_exactly_once() {
     assert!(
         matches!(delivery.status(), Status::Rejected(r) if r.code() == &okta_ssf::ErrorCode::InvalidKey)
     );
-    assert_eq!(delivery.attempts(), 1);
+    assert_eq!(delivery.response().attempts(), 1);
     assert_eq!(same_body_count(&server), 1);
 }
 
@@ -251,7 +258,7 @@ fn a_429_waits_for_the_rate_limit_reset_by_the_servers_clock() {
         waited >= Duration::from_millis(1900) && waited < Duration::from_secs(4),
         "waited {waited:?}"
     );
-    assert_eq!((delivery.status(), delivery.attempts()), (&Status::Accepted, 2));
+    assert_eq!((delivery.status(), delivery.response().attempts()), (&Status::Accepted, 2));
     assert_eq!(same_body_count(&server), 2);
 }
 
@@ -310,7 +317,7 @@ fn a_429_with_retry_after_waits_that_long() {
         waited >= Duration::from_millis(950) && waited < Duration::from_secs(3),
         "waited {waited:?}"
     );
-    assert_eq!(delivery.attempts(), 2);
+    assert_eq!(delivery.response().attempts(), 2);
     assert_eq!(same_body_count(&server), 2);
 }
 
@@ -325,7 +332,7 @@ fn a_429_without_headers_backs_off_like_a_5xx() {
         .publish_detailed(&vector_token())
         .expect("accepted");
     assert_within(start, Duration::from_secs(1));
-    assert_eq!(delivery.attempts(), 2);
+    assert_eq!(delivery.response().attempts(), 2);
     assert_eq!(same_body_count(&server), 2);
 }
 
@@ -359,7 +366,7 @@ fn retries_off_means_one_request() {
     let client =
         ClientBuilder::new(&server.origin()).retry(RetryPolicy::never()).build().expect("client");
     let err = client.publish(&vector_token()).expect_err("one 503");
-    assert_eq!((err.http_status(), err.attempts()), (Some(503), 1));
+    assert_eq!((err.response().map(|r| r.http_status()), err.attempts()), (Some(503), 1));
     assert_eq!(same_body_count(&server), 1);
 }
 

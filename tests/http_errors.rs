@@ -19,8 +19,8 @@ fn error_for(status: u16, headers: &[(&str, &str)], body: &str) -> Error {
     });
     let err = single_try_client_for(&server).publish(&token).expect_err("an error status");
     mock.assert();
-    assert_eq!(err.http_status(), Some(status));
-    assert_eq!(err.request_id(), Some(format!("req{status}").as_str()));
+    assert_eq!(err.response().map(|r| r.http_status()), Some(status));
+    assert_eq!(err.response().and_then(|r| r.request_id()), Some(format!("req{status}").as_str()));
     err
 }
 
@@ -67,11 +67,8 @@ fn rate_limited_carries_the_rate_limit_headers() {
     ];
     let err = error_for(429, &headers, body);
     assert!(matches!(err, Error::RateLimited(_)), "{err:?}");
-    let limit = err.rate_limit().expect("rate limit");
-    assert_eq!(
-        (limit.limit(), limit.remaining(), limit.reset()),
-        (Some(50), Some(0), Some(1764460860))
-    );
+    let limit = err.response().and_then(|r| r.rate_limit()).expect("rate limit");
+    assert_eq!((limit.limit, limit.remaining, limit.reset), (Some(50), Some(0), Some(1764460860)));
     assert_eq!(
         err.to_string(),
         "receiver answered 429 Too Many Requests (server says: API call exceeded rate limit due to too many requests.); wait for the rate-limit reset and retry"

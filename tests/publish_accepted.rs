@@ -40,11 +40,11 @@ fn accepted_answers_carry_the_request_id_and_rate_limit() {
     let delivery = client_for(&server).publish_detailed(&vector_token()).expect("published");
 
     assert_eq!(delivery.status(), &Status::Accepted);
-    assert_eq!(delivery.http_status(), 202);
-    assert_eq!(delivery.request_id(), Some("reqAbc123"));
-    let limit = delivery.rate_limit().expect("rate limit headers");
+    assert_eq!(delivery.response().http_status(), 202);
+    assert_eq!(delivery.response().request_id(), Some("reqAbc123"));
+    let limit = delivery.response().rate_limit().expect("rate limit headers");
     assert_eq!(
-        (limit.limit(), limit.remaining(), limit.reset()),
+        (limit.limit, limit.remaining, limit.reset),
         (Some(600), Some(599), Some(1764460860))
     );
     mock.assert();
@@ -60,10 +60,14 @@ fn any_2xx_is_accepted_and_its_body_ignored() {
         });
         let delivery = client_for(&server).publish_detailed(&vector_token()).expect("published");
         assert_eq!(
-            (delivery.status(), delivery.http_status(), delivery.request_id()),
+            (
+                delivery.status(),
+                delivery.response().http_status(),
+                delivery.response().request_id()
+            ),
             (&Status::Accepted, code, None)
         );
-        assert_eq!(delivery.rate_limit(), None);
+        assert_eq!(delivery.response().rate_limit(), None);
         mock.assert();
     }
 }

@@ -20,8 +20,8 @@ fn rejection_for(body: &str, content_type: &str) -> okta_ssf::Rejection {
     let delivery =
         client_for(&server).publish_detailed(&token).expect("a 400 is a verdict, not an error");
     mock.assert();
-    assert_eq!(delivery.http_status(), 400);
-    assert_eq!(delivery.request_id(), Some("req400"));
+    assert_eq!(delivery.response().http_status(), 400);
+    assert_eq!(delivery.response().request_id(), Some("req400"));
     match delivery.into_status() {
         Status::Rejected(rejection) => rejection,
         other => panic!("expected a rejection, got {other:?}"),
@@ -117,7 +117,7 @@ fn an_oversized_400_body_is_not_read() {
         matches!(err, Error::ResponseTooLarge { limit: okta_ssf::MAX_RESPONSE_BYTES, .. }),
         "{err:?}"
     );
-    assert_eq!(err.request_id(), Some("reqBig"));
+    assert_eq!(err.response().and_then(|r| r.request_id()), Some("reqBig"));
     assert_eq!(
         err.to_string(),
         "receiver's 400 answer is larger than 65536 bytes; it was not read"

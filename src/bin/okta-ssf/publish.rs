@@ -354,9 +354,9 @@ pub(crate) fn outcome(
     };
     match client.publish_detailed(&line.token) {
         Ok(delivery) => {
-            record.insert("http_status".into(), json!(delivery.http_status()));
-            record.insert("request_id".into(), json!(delivery.request_id()));
-            record.insert("attempts".into(), json!(delivery.attempts()));
+            record.insert("http_status".into(), json!(delivery.response().http_status()));
+            record.insert("request_id".into(), json!(delivery.response().request_id()));
+            record.insert("attempts".into(), json!(delivery.response().attempts()));
             match delivery.status() {
                 Status::Accepted => {
                     counts.accepted += 1;
@@ -379,8 +379,8 @@ pub(crate) fn outcome(
             counts.failed += 1;
             record.insert("status".into(), json!("failed"));
             record.insert("reason".into(), json!(chain(&e)));
-            record.insert("http_status".into(), json!(e.http_status()));
-            record.insert("request_id".into(), json!(e.request_id()));
+            record.insert("http_status".into(), json!(e.response().map(|r| r.http_status())));
+            record.insert("request_id".into(), json!(e.response().and_then(|r| r.request_id())));
             record.insert("attempts".into(), json!(e.attempts()));
             let class = match e {
                 okta_ssf::Error::Unauthorized(_)
