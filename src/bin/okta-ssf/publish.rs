@@ -95,6 +95,7 @@ pub(crate) fn run(args: Args) -> Result<bool, Usage> {
             builder
                 .timeout(Duration::from_secs(args.timeout))
                 .retry(RetryPolicy::new().max_retries(args.retries))
+                .max_idle_connections(usize::from(args.concurrency))
                 // Each token is checked here first, with its line number in the output.
                 .token_check(TokenCheck::Skip)
                 .build()?,
@@ -297,9 +298,10 @@ impl Run {
 pub(crate) enum Class {
     /// The receiver gave a verdict (or nothing was sent: a dry run, an invalid token).
     Answered,
-    /// A failure that may recover: refused, reset, timed out, `429`, `5xx`.
+    /// A failure that may recover: refused, reset, timed out (a lookup too), `429`, `5xx`.
     MayRecover,
-    /// An answer that proves the set-up wrong: `401`, `403`, `404`, a redirect, TLS.
+    /// An answer that proves the set-up wrong: `401`, `403`, `404`, a redirect, TLS, a name
+    /// that does not resolve, a page instead of a receiver's answer.
     SetUp(okta_ssf::Error),
     /// Another failure, which says nothing of the ones to come.
     Other,
@@ -388,7 +390,9 @@ pub(crate) fn outcome(
                 | okta_ssf::Error::NotFound(_)
                 | okta_ssf::Error::Redirect { .. }
                 | okta_ssf::Error::UntrustedCertificate { .. }
-                | okta_ssf::Error::Tls { .. } => Class::SetUp(e),
+                | okta_ssf::Error::Tls { .. }
+                | okta_ssf::Error::NameNotFound { .. }
+                | okta_ssf::Error::NotAReceiver(_) => Class::SetUp(e),
                 e if e.is_retryable() => Class::MayRecover,
                 _ => Class::Other,
             };
