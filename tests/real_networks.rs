@@ -270,8 +270,10 @@ fn threads_sharing_a_client_stay_within_the_rate_limit() {
     assert!(failures.is_empty(), "{failures:?}");
     receiver.shutdown();
     let log = String::from_utf8(log.lock().expect("lock").clone()).expect("utf-8 log");
-    let limited = log.lines().filter(|line| line.contains("429")).count();
-    assert!(limited <= 4, "{limited} answers were 429:\n{log}");
+    let limited = log.lines().filter(|line| line.contains(r#""status":429"#)).count();
+    // Without the bound on requests in flight, 3 to 6 are (about one per thread at each
+    // window's end); with it, none were seen.
+    assert!(limited <= 1, "{limited} answers were 429:\n{log}");
 }
 
 #[cfg(feature = "receiver")]
