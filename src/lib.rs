@@ -1003,7 +1003,7 @@ struct Details {
     request_id: Option<String>,
     rate_limit: Option<RateLimit>,
     retry_after: Option<Duration>,
-    /// Until `X-Rate-Limit-Reset` plus a second, by the server's clock.
+    /// Until `X-Rate-Limit-Reset`, by the server's clock.
     reset_in: Option<Duration>,
     message: Option<String>,
     attempts: u32,
@@ -1521,7 +1521,9 @@ fn response_info(response: &ureq::http::Response<ureq::Body>, attempts: u32) -> 
     let http_status = response.status().as_u16();
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
     let now = now.map_or(0, |d| d.as_secs());
-    let reset_in = server_wait(rate_limit.reset, None, header("date"), now);
+    // The window's end itself, without the second of margin a retry after a `429` waits.
+    let reset_in = server_wait(rate_limit.reset, None, header("date"), now)
+        .map(|wait| wait.saturating_sub(Duration::from_secs(1)));
     let retry_after = if matches!(http_status, 429 | 503) {
         server_wait(rate_limit.reset, header("retry-after"), header("date"), now)
     } else {
