@@ -314,7 +314,9 @@ impl Client {
             let wait = ends.min(deadline) - now;
             log::debug!("rate limit: {} request(s) left; waiting {wait:?}", window.remaining);
             let changed = &self.inner.window_changed;
+            window.waiting += 1;
             window = changed.wait_timeout(window, wait).unwrap_or_else(PoisonError::into_inner).0;
+            window.waiting -= 1;
         }
         window.in_flight += 1;
         drop(window);
@@ -324,8 +326,10 @@ impl Client {
         if let Some(info) = result.as_ref().map_or_else(Error::response, |d| Some(&d.info)) {
             window.learn(info);
         }
-        drop(window);
-        self.inner.window_changed.notify_all();
+        // Waking no one would still cost a system call on every request.
+        if window.waiting > 0 {
+            self.inner.window_changed.notify_all();
+        }
         result
     }
 }
@@ -338,6 +342,7 @@ struct Window {
     /// When it ends by this machine's clock, and the answer that said so.
     last: Option<(Instant, ResponseInfo)>,
     in_flight: u64,
+    waiting: u64,
 }
 
 impl Window {
@@ -863,8 +868,7 @@ pub struct Rejection {
 }
 
 impl Rejection {
-    /// The `err` member of the answer, or see [`ErrorCode::Unspecified`] and
-    /// [`ErrorCode::Other`].
+    /// The `err` member of the answer, or see [`ErrorCode::Unspecified`] and [`ErrorCode::Other`].
     pub fn code(&self) -> &ErrorCode {
         &self.code
     }
@@ -1168,9 +1172,7 @@ pub enum Error {
     /// The receiver's TLS certificate is not trusted (unknown issuer, expired, another name);
     /// nothing was sent. Behind a TLS-inspecting proxy, see
     /// [`ClientBuilder::add_root_certificates_pem`].
-    #[error(
-        "the receiver's TLS certificate is not trusted; on a network that intercepts TLS, add its root certificate"
-    )]
+    #[error("the receiver's TLS certificate is not trusted; if TLS is intercepted, trust its root")]
     UntrustedCertificate {
         /// The certificate problem.
         source: BoxError,
@@ -1349,9 +1351,7 @@ pub enum DomainError {
     #[error("it is empty; pass your org's host, such as `acme.okta.com`")]
     Empty,
     /// A documentation placeholder such as `{yourOktaDomain}` was left in.
-    #[error(
-        "it is a documentation placeholder (like `{{yourOktaDomain}}`); pass your org's host, such as `acme.okta.com`"
-    )]
+    #[error("it is a placeholder like `{{yourOktaDomain}}`; pass your org's host")]
     Placeholder,
     /// A receiver URL without `https://`.
     #[error("it has no scheme; start it with `https://`")]
@@ -1360,19 +1360,13 @@ pub enum DomainError {
     #[error("only `https://` can be used (and `http://` to a loopback host)")]
     UnsupportedScheme,
     /// `http://` to a host that is not loopback: tokens carry personal data.
-    #[error(
-        "plain `http://` is only allowed to a loopback host (127.0.0.0/8, [::1], localhost); use `https://`"
-    )]
+    #[error("use `https://`: `http://` is only for a loopback host (127.0.0.0/8, ::1, localhost)")]
     InsecureHttp,
     /// User information (`user:password@`) in the address. It is not repeated in this message.
-    #[error(
-        "it contains user information (`user@`); remove it, the receiver takes no credentials in the URL"
-    )]
+    #[error("it contains user information (`user@`); remove it: the URL carries no credentials")]
     UserInfo,
     /// A path after an Okta domain.
-    #[error(
-        "it contains a path; pass only the host, the path `/security/api/v1/security-events` is added for you"
-    )]
+    #[error("it contains a path; pass only the host: `/security/api/v1/security-events` is added")]
     Path,
     /// A query string after an Okta domain.
     #[error("it contains a query string (`?…`); pass only the host")]
@@ -1822,9 +1816,7 @@ pub enum TokenError {
     #[error("the header's `alg` is `none`; Okta accepts only signed tokens")]
     AlgNone,
     /// `alg` is an HMAC algorithm (`HS256` …), which a public JWKS cannot verify.
-    #[error(
-        "the header's `alg` is an HMAC algorithm, which a public JWKS cannot verify; sign with RS256 or ES256"
-    )]
+    #[error("`alg` is an HMAC, which a public JWKS cannot verify; sign with RS256 or ES256")]
     AlgSymmetric,
     /// `typ` is not `secevent+jwt` (compared case-insensitively, `application/` optional).
     #[error("the header's `typ` must be `secevent+jwt`")]
@@ -1848,15 +1840,10 @@ pub enum TokenError {
     EventNotObject,
 }
 
-/// Checks `token` the way Okta will before it looks at the signature, without a network.
-///
-/// Surrounding ASCII whitespace is ignored, as [`Client::publish`] trims it. A token passes
-/// when it is at most [`MAX_TOKEN_BYTES`] long and is a compact JWS of three unpadded,
-/// canonical base64url segments whose header is a JSON object with string `alg` (not `none`,
-/// not HMAC), `kid` (not empty) and `typ` (`secevent+jwt`), and whose claims are a JSON object
-/// with a non-empty string `iss`, an `aud` that is a non-empty string or an array of them, an
-/// integer `iat`, a non-empty string `jti`, and an `events` object holding at least one event
-/// object. JSON is read by serde_json. The signature is not verified.
+/// Checks `token` the way Okta will before it looks at the signature, without a network:
+/// at most [`MAX_TOKEN_BYTES`] (surrounding whitespace ignored), three unpadded base64url
+/// segments, a header with `alg` (not `none`, not HMAC), `kid` and `typ: secevent+jwt`, and
+/// claims with `iss`, `aud`, an integer `iat`, `jti` and at least one event in `events`.
 ///
 /// # Errors
 ///

@@ -30,7 +30,7 @@ fn an_untrusted_certificate_fails_before_anything_is_sent() {
     assert!(matches!(err, Error::UntrustedCertificate { .. }), "{err:?}");
     assert_eq!(
         err.to_string(),
-        "the receiver's TLS certificate is not trusted; on a network that intercepts TLS, add its root certificate"
+        "the receiver's TLS certificate is not trusted; if TLS is intercepted, trust its root"
     );
     let cause = std::error::Error::source(&err).map(ToString::to_string).unwrap_or_default();
     assert!(cause.contains("UnknownIssuer"), "{cause}");
