@@ -24,8 +24,8 @@
 //! The default build is this one module. `lint` adds `okta_ssf::lint` (Okta's event types, and
 //! what Okta refuses or drops in a token that passes the check), `sign` adds `okta_ssf::sign`
 //! (events, RS256 and ES256 signing, the JWKS), `receiver` adds `okta_ssf::receiver` (an
-//! Okta-like receiver to test a transmitter against) and `cli` the `okta-ssf` command. Each is a
-//! file of its own built on this module's public API; none brings an async runtime.
+//! Okta-like receiver), `system-roots` adds `okta_ssf::roots` (the system's certificate store)
+//! and `cli` the `okta-ssf` command. Each is built on this module's public API; none is async.
 //!
 //! # Example: publish one token
 //!
@@ -80,17 +80,15 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
+// On docs.rs, `doc_cfg` labels each of these with its feature.
 #[cfg(feature = "lint")]
-#[cfg_attr(docsrs, doc(cfg(feature = "lint")))]
 pub mod lint;
-
-#[cfg(feature = "sign")]
-#[cfg_attr(docsrs, doc(cfg(feature = "sign")))]
-pub mod sign;
-
 #[cfg(feature = "receiver")]
-#[cfg_attr(docsrs, doc(cfg(feature = "receiver")))]
 pub mod receiver;
+#[cfg(feature = "system-roots")]
+pub mod roots;
+#[cfg(feature = "sign")]
+pub mod sign;
 
 /// The path of Okta's SET receiver, appended to the org's origin by [`Client::new`].
 pub const OKTA_EVENTS_PATH: &str = "/security/api/v1/security-events";
@@ -484,6 +482,7 @@ pub struct ClientBuilder {
     user_agent_product: Option<String>,
     proxy: ProxyChoice,
     extra_roots_pem: Vec<Hidden<Vec<u8>>>,
+    bundled_roots: bool,
     token_check: TokenCheck,
     dns_cache: Duration,
     max_idle_connections: usize,
@@ -537,6 +536,7 @@ impl ClientBuilder {
             user_agent_product: None,
             proxy: ProxyChoice::FromEnvironment,
             extra_roots_pem: Vec::new(),
+            bundled_roots: true,
             token_check: TokenCheck::Enforce,
             dns_cache: Duration::from_secs(60),
             max_idle_connections: 8,
@@ -611,6 +611,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Whether Mozilla's roots, bundled with the crate (`webpki-root-certs`), are trusted: on by
+    /// default, the same on every machine. Off, only added roots are (the system's store through
+    /// the `system-roots` feature's `okta_ssf::roots`, or a PEM bundle of your own).
+    pub fn bundled_roots(mut self, on: bool) -> ClientBuilder {
+        self.bundled_roots = on;
+        self
+    }
+
     /// Whether [`Client::publish`] runs [`check_token`] before sending. Defaults to
     /// [`TokenCheck::Enforce`].
     pub fn token_check(mut self, check: TokenCheck) -> ClientBuilder {
@@ -680,12 +688,16 @@ impl ClientBuilder {
         };
 
         let mut tls = ureq::tls::TlsConfig::builder();
-        if !self.extra_roots_pem.is_empty() {
-            let bundled = webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter();
+        if !self.extra_roots_pem.is_empty() || !self.bundled_roots {
+            let bundled =
+                webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().filter(|_| self.bundled_roots);
             let mut roots: Vec<_> =
                 bundled.map(|der| ureq::tls::Certificate::from_der(der).to_owned()).collect();
             for pem in &self.extra_roots_pem {
                 roots.extend(parse_pem_certificates(&pem.0)?);
+            }
+            if roots.is_empty() {
+                return Err(Error::InvalidCertificate { source: None });
             }
             tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&roots));
         }
@@ -1083,8 +1095,9 @@ pub enum Error {
     /// password).
     #[error("invalid proxy URL: expected a form such as `http://proxy.internal:3128`")]
     InvalidProxy,
-    /// The PEM given to [`ClientBuilder::add_root_certificates_pem`] holds no readable certificate.
-    #[error("extra root certificates are not readable PEM certificates")]
+    /// The PEM given to [`ClientBuilder::add_root_certificates_pem`] holds no readable
+    /// certificate, or no root is left to trust ([`ClientBuilder::bundled_roots`] off, none added).
+    #[error("no usable root certificates: the extra ones are not readable PEM, or none are left")]
     InvalidCertificate {
         /// The PEM parser's complaint, when it had one.
         source: Option<BoxError>,

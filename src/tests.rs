@@ -254,7 +254,7 @@ fn error_texts() {
         ),
         (
             Error::InvalidCertificate { source: None },
-            "extra root certificates are not readable PEM certificates",
+            "no usable root certificates: the extra ones are not readable PEM, or none are left",
         ),
         (
             Error::InvalidToken(TokenError::Empty),

@@ -15,6 +15,8 @@ const BIN: &str = env!("CARGO_BIN_EXE_okta-ssf");
 fn okta_ssf(args: &[&str]) -> Command {
     let mut command = Command::new(BIN);
     command.args(args).env_remove("OKTA_CLIENT_ORGURL");
+    // The system's certificate store is the machine's, unless a test names one.
+    command.env_remove("SSL_CERT_FILE").env_remove("SSL_CERT_DIR");
     for var in ["ALL_PROXY", "HTTPS_PROXY", "HTTP_PROXY", "all_proxy", "https_proxy", "http_proxy"]
     {
         command.env_remove(var);
@@ -1149,8 +1151,9 @@ fn root_certs_trust_a_receiver_and_an_untrusted_one_stops_the_run() {
     assert_eq!(untrusted.status.code(), Some(2), "{}", stderr(&untrusted));
     let err = stderr(&untrusted);
     assert!(
-        err.contains("the receiver's TLS certificate is not trusted")
-            && err.contains("--root-certs FILE"),
+        err.contains(&format!("the TLS certificate of {domain} was not trusted"))
+            && err.contains("--root-certs FILE")
+            && err.contains("SSL_CERT_FILE"),
         "{err}"
     );
     assert!(
@@ -1165,5 +1168,55 @@ fn root_certs_trust_a_receiver_and_an_untrusted_one_stops_the_run() {
     let not_pem =
         run(okta_ssf(&["publish", "-d", &domain, "--root-certs", token.path(), token.path()]));
     assert_eq!(not_pem.status.code(), Some(2));
-    assert!(stderr(&not_pem).contains("not readable PEM certificates"), "{}", stderr(&not_pem));
+    assert!(stderr(&not_pem).contains("not readable PEM"), "{}", stderr(&not_pem));
+}
+
+#[test]
+fn the_system_store_is_trusted_unless_no_system_roots() {
+    use common::net::{TestPki, TlsReceiver};
+    let pki = TestPki::new(&["localhost"]);
+    let receiver = TlsReceiver::start(&pki);
+    let ca = TempFile::new("store.pem", &pki.ca_pem);
+    let token = TempFile::new("one.jwt", &format!("{}\n", token("session-revoked-rs256.jwt")));
+    let domain = format!("localhost:{}", receiver.port);
+    let publish = |extra: &[&str], store: &str| {
+        let mut command =
+            okta_ssf(&[&["publish", "-v", "-d", &domain], extra, &[token.path()]].concat());
+        command.env("SSL_CERT_FILE", store);
+        run(command)
+    };
+    // The CA in the store SSL_CERT_FILE names, beside Mozilla's roots.
+    let trusted = publish(&[], ca.path());
+    assert_eq!(trusted.status.code(), Some(0), "{}", stderr(&trusted));
+    assert_eq!(stdout(&trusted), "accepted vector-jti-1\n");
+    // Only the bundled roots: the run stops, and says what to do.
+    let refused = publish(&["--no-system-roots"], ca.path());
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    let err = stderr(&refused);
+    assert!(err.contains(&format!("the TLS certificate of {domain} was not trusted")), "{err}");
+    assert!(err.contains("--root-certs FILE") && err.contains("drop --no-system-roots"), "{err}");
+    // An empty store (a minimal container) leaves the bundled roots and the extra ones.
+    let missing = format!("{}.missing", ca.path());
+    let empty = publish(&["--root-certs", ca.path()], &missing);
+    assert_eq!(empty.status.code(), Some(0), "{}", stderr(&empty));
+    let err = stderr(&empty);
+    assert!(err.contains("the system's certificate store holds no readable certificate"), "{err}");
+
+    // `serve --jwks URL` trusts the same way: refused without the CA, then fetched with it (the
+    // stub answers `202` with no body, which is not a JWKS).
+    let jwks_url = format!("https://{domain}/jwks.json");
+    let serve = |extra: &[&str]| {
+        let args = [&["serve", "--jwks", &jwks_url, "--iss", "i", "--aud", "a"], extra].concat();
+        run(okta_ssf(&args))
+    };
+    let refused = serve(&[]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains(&format!("the TLS certificate of {domain} was not trusted")),
+        "{}",
+        stderr(&refused)
+    );
+    let fetched = serve(&["--root-certs", ca.path()]);
+    assert_eq!(fetched.status.code(), Some(2));
+    assert!(stderr(&fetched).contains("not a JSON document"), "{}", stderr(&fetched));
 }

@@ -51,3 +51,26 @@ fn a_certificate_for_another_name_is_not_trusted() {
     assert!(matches!(err, Error::UntrustedCertificate { .. }), "{err:?}");
     assert_eq!(receiver.requests.load(Ordering::SeqCst), 0);
 }
+
+#[test]
+fn no_roots_at_all_is_refused_when_the_client_is_built() {
+    let err =
+        ClientBuilder::new("acme.okta.com").bundled_roots(false).build().expect_err("no roots");
+    assert!(matches!(err, Error::InvalidCertificate { source: None }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "no usable root certificates: the extra ones are not readable PEM, or none are left"
+    );
+}
+
+#[test]
+fn only_the_roots_added_when_the_bundled_ones_are_off() {
+    let pki = TestPki::new(&["localhost"]);
+    let receiver = TlsReceiver::start(&pki);
+    let client = ClientBuilder::new(&format!("localhost:{}", receiver.port))
+        .bundled_roots(false)
+        .add_root_certificates_pem(pki.ca_pem.as_bytes())
+        .build()
+        .expect("client");
+    assert_eq!(client.publish(&vector_token()).expect("published"), Status::Accepted);
+}

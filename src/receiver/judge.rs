@@ -116,16 +116,48 @@ impl Jwks {
     }
 
     /// Fetches a JWKS from `url` (HTTPS, or HTTP to a loopback host), with ureq, the bound
-    /// timeouts of this crate and a 1 MiB limit.
+    /// timeouts of this crate and a 1 MiB limit, trusting Mozilla's roots.
     ///
     /// # Errors
     ///
     /// [`ReceiverError::JwksFetch`], or as [`from_json`](Jwks::from_json).
     pub fn fetch(url: &str) -> Result<Jwks, ReceiverError> {
+        Jwks::fetch_trusting(url, &[])
+    }
+
+    /// Like [`fetch`](Jwks::fetch), also trusting the root certificates in `roots_pem` (PEM
+    /// bundles, such as the system store's from `okta_ssf::roots::system_roots_pem`).
+    ///
+    /// # Errors
+    ///
+    /// As [`fetch`](Jwks::fetch); [`ReceiverError::JwksFetch`] also when a bundle holds no
+    /// readable certificate.
+    pub fn fetch_trusting(url: &str, roots_pem: &[Vec<u8>]) -> Result<Jwks, ReceiverError> {
         // The same URL rules as a receiver's (only loopback may be plain HTTP): the public
         // constructor that states them checks this URL too.
         crate::Client::with_endpoint(url).map_err(|e| ReceiverError::JwksFetch(Box::new(e)))?;
+        let mut tls = ureq::tls::TlsConfig::builder();
+        if !roots_pem.is_empty() {
+            let bundled = webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter();
+            let mut roots: Vec<_> =
+                bundled.map(|der| ureq::tls::Certificate::from_der(der).to_owned()).collect();
+            for pem in roots_pem {
+                let certificates: Vec<_> = ureq::tls::parse_pem(pem)
+                    .filter_map(|item| match item {
+                        Ok(ureq::tls::PemItem::Certificate(certificate)) => Some(certificate),
+                        _ => None,
+                    })
+                    .collect();
+                if certificates.is_empty() {
+                    let none = "a root certificate bundle holds no readable PEM certificate";
+                    return Err(ReceiverError::JwksFetch(none.into()));
+                }
+                roots.extend(certificates);
+            }
+            tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&roots));
+        }
         let agent: ureq::Agent = ureq::Agent::config_builder()
+            .tls_config(tls.build())
             .timeout_global(Some(DEFAULT_TIMEOUT))
             .timeout_connect(Some(DEFAULT_CONNECT_TIMEOUT))
             .max_redirects(0)
@@ -136,7 +168,18 @@ impl Jwks {
             .header("Accept", "application/json")
             .call()
             .and_then(|mut r| r.body_mut().with_config().limit(1024 * 1024).read_to_string())
-            .map_err(|e| ReceiverError::JwksFetch(Box::new(e)))?;
+            .map_err(|e| match &e {
+                ureq::Error::Rustls(rustls::Error::InvalidCertificate(_)) => untrusted(e),
+                // rustls reports a handshake failure through the stream, as an I/O error.
+                ureq::Error::Io(io)
+                    if io.get_ref().and_then(|inner| inner.downcast_ref()).is_some_and(
+                        |inner| matches!(inner, rustls::Error::InvalidCertificate(_)),
+                    ) =>
+                {
+                    untrusted(e)
+                }
+                _ => ReceiverError::JwksFetch(Box::new(e)),
+            })?;
         Jwks::from_json(&text)
     }
 
@@ -145,11 +188,15 @@ impl Jwks {
     }
 }
 
+fn untrusted(e: ureq::Error) -> ReceiverError {
+    ReceiverError::JwksUntrusted(Box::new(e))
+}
+
 /// Where the receiver's keys come from.
 #[derive(Clone, Debug)]
 pub(super) enum KeySource {
     Fixed(Jwks),
-    Url { url: String, cached: Jwks, fetched: Option<Instant> },
+    Url { url: String, roots: Vec<Vec<u8>>, cached: Jwks, fetched: Option<Instant> },
 }
 
 /// What the receiver decided about one request.
@@ -257,11 +304,11 @@ impl Judge {
     }
 
     fn key(&self, kid: &str) -> Option<PublicKey> {
-        let url = {
+        let (url, roots) = {
             let mut keys = lock(&self.keys);
             match &mut *keys {
                 KeySource::Fixed(jwks) => return jwks.get(kid).cloned(),
-                KeySource::Url { url, cached, fetched } => {
+                KeySource::Url { url, roots, cached, fetched } => {
                     if let Some(key) = cached.get(kid) {
                         return Some(key.clone());
                     }
@@ -270,12 +317,12 @@ impl Judge {
                     }
                     // Claimed now, so that other connections do not fetch too.
                     *fetched = Some(Instant::now());
-                    url.clone()
+                    (url.clone(), roots.clone())
                 }
             }
         };
         // Fetched without the lock: connections whose keys are known are not held up.
-        let fresh = Jwks::fetch(&url).ok()?;
+        let fresh = Jwks::fetch_trusting(&url, &roots).ok()?;
         let key = fresh.get(kid).cloned();
         if let KeySource::Url { cached, .. } = &mut *lock(&self.keys) {
             *cached = fresh;

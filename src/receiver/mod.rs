@@ -75,6 +75,10 @@ pub enum ReceiverError {
     /// The JWKS URL could not be fetched.
     #[error("could not fetch the JWKS from its URL")]
     JwksFetch(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The JWKS URL's TLS certificate is not trusted: its chain leads to no trusted root (see
+    /// [`Jwks::fetch_trusting`]).
+    #[error("the TLS certificate of the JWKS URL's host is not trusted")]
+    JwksUntrusted(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// The listening address could not be bound.
     #[error("could not listen on the given address")]
     Bind(#[source] io::Error),
@@ -134,10 +138,26 @@ impl ReceiverConfig {
         issuers: &[&str],
         audience: &str,
     ) -> Result<ReceiverConfig, ReceiverError> {
-        let cached = Jwks::fetch(url)?;
+        ReceiverConfig::with_jwks_url_trusting(url, issuers, audience, &[])
+    }
+
+    /// Like [`with_jwks_url`](ReceiverConfig::with_jwks_url), also trusting the root
+    /// certificates in `roots_pem` to fetch the JWKS (see [`Jwks::fetch_trusting`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Jwks::fetch_trusting`].
+    pub fn with_jwks_url_trusting(
+        url: &str,
+        issuers: &[&str],
+        audience: &str,
+        roots_pem: &[Vec<u8>],
+    ) -> Result<ReceiverConfig, ReceiverError> {
+        let cached = Jwks::fetch_trusting(url, roots_pem)?;
         let mut config = ReceiverConfig::new(Jwks::default(), issuers, audience);
         // `fetched` limits refetches for unknown kids; the first fetch does not count.
-        config.keys = KeySource::Url { url: url.to_owned(), cached, fetched: None };
+        let (url, roots) = (url.to_owned(), roots_pem.to_vec());
+        config.keys = KeySource::Url { url, roots, cached, fetched: None };
         Ok(config)
     }
 

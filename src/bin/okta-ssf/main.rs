@@ -125,6 +125,46 @@ fn main() -> ExitCode {
     }
 }
 
+/// The root certificates trusted by a subcommand that talks to a server: Mozilla's, bundled,
+/// always; the system's store unless `--no-system-roots`; and each `--root-certs FILE`.
+#[derive(clap::Args)]
+pub(crate) struct Trust {
+    /// Also trust the root certificates in this PEM file (repeat for more): the root of a
+    /// network that intercepts TLS, or of a test set-up.
+    #[arg(long, value_name = "FILE")]
+    root_certs: Vec<std::path::PathBuf>,
+    /// Trust Mozilla's bundled roots (and --root-certs) only, not the system's store (which
+    /// SSL_CERT_FILE and SSL_CERT_DIR choose, as for OpenSSL).
+    #[arg(long)]
+    no_system_roots: bool,
+}
+
+impl Trust {
+    /// The PEM bundles to trust beside Mozilla's roots. A system store that is empty (a
+    /// minimal container) or unreadable leaves the bundled roots, and says so at debug level.
+    pub(crate) fn bundles(&self) -> Result<Vec<Vec<u8>>, Usage> {
+        let mut bundles = Vec::new();
+        if !self.no_system_roots {
+            match okta_ssf::roots::system_roots_pem() {
+                Ok(pem) => bundles.push(pem.to_vec()),
+                Err(e) => log::debug!("{e}; trusting Mozilla's bundled roots"),
+            }
+        }
+        for path in &self.root_certs {
+            bundles.push(input::read_all(path, "")?);
+        }
+        Ok(bundles)
+    }
+
+    /// What to do when `host`'s certificate was not trusted.
+    pub(crate) fn advice(&self, host: &str) -> String {
+        let system = if self.no_system_roots { "drop --no-system-roots and " } else { "" };
+        format!(
+            "the TLS certificate of {host} was not trusted: its chain leads to no trusted root; trust that root with --root-certs FILE, or {system}add it to the system's store (SSL_CERT_FILE names a bundle to use instead)"
+        )
+    }
+}
+
 /// An error and its causes, as one line.
 pub(crate) fn chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();

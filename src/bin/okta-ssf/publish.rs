@@ -44,10 +44,8 @@ pub(crate) struct Args {
     /// Check every token and send nothing.
     #[arg(long, short = 'n')]
     dry_run: bool,
-    /// Also trust the root certificates in this PEM file (repeat for more): the root of a
-    /// network that intercepts TLS, or of a test set-up.
-    #[arg(long, value_name = "FILE")]
-    root_certs: Vec<PathBuf>,
+    #[command(flatten)]
+    trust: crate::Trust,
     /// Publish with N threads sharing one client (and its connections); the output stays in
     /// input order.
     #[arg(long, short = 'c', value_name = "N", default_value_t = 1,
@@ -88,8 +86,8 @@ pub(crate) fn run(args: Args) -> Result<bool, Usage> {
         (Some(_), Some(_)) => return Err(Usage("give --domain or --endpoint, not both".into())),
     }
     .map(|mut builder| {
-        for path in &args.root_certs {
-            builder = builder.add_root_certificates_pem(&crate::input::read_all(path, "")?);
+        for pem in args.trust.bundles()? {
+            builder = builder.add_root_certificates_pem(&pem);
         }
         Ok::<_, Usage>(
             builder
@@ -112,7 +110,10 @@ pub(crate) fn run(args: Args) -> Result<bool, Usage> {
     // Workers take the next line and send back its record; each record is printed, in input
     // order, as soon as those before it are in. Once the run has stopped sending, the lines
     // left are reported as not sent.
-    let run = Run { okta: args.domain.is_some(), ..Run::default() };
+    let host =
+        client.as_ref().map(|c| c.origin().split("://").nth(1).unwrap_or_default().to_owned());
+    let untrusted = args.trust.advice(&host.unwrap_or_default());
+    let run = Run { okta: args.domain.is_some(), untrusted, ..Run::default() };
     // SIGINT and SIGTERM stop the run: nothing new is sent, the requests in flight finish
     // (bounded by their timeouts) and are reported, and the exit status names the signal.
     for (signal, status) in [(SIGINT, 130), (SIGTERM, 143)] {
@@ -231,6 +232,8 @@ const OUTAGE_AFTER: usize = 3;
 struct Run {
     /// Whether the run talks to an Okta org (`--domain`), for the advice it gives.
     okta: bool,
+    /// What to say of a certificate that was not trusted.
+    untrusted: String,
     /// Why the run stopped sending, and whether that proves the set-up wrong (exit 2).
     stopped: std::sync::Mutex<Option<(String, bool)>>,
     /// Failures that may recover, in a row.
@@ -283,9 +286,7 @@ impl Run {
                     okta_ssf::Error::NotFound(_) if !self.okta => {
                         "receiver answered 404 Not Found; check the receiver URL".to_owned()
                     }
-                    okta_ssf::Error::UntrustedCertificate { .. } => {
-                        format!("{}; trust its root with --root-certs FILE", chain(&error))
-                    }
+                    okta_ssf::Error::UntrustedCertificate { .. } => self.untrusted.clone(),
                     error => chain(error),
                 };
                 self.stop(advice, true);

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use okta_ssf::lint::EventType;
-use okta_ssf::receiver::{Jwks, Receiver, ReceiverConfig};
+use okta_ssf::receiver::{Jwks, Receiver, ReceiverConfig, ReceiverError};
 use okta_ssf::sign::{
     ComplianceStatus, Event, InitiatingEntity, RiskLevel, SetBuilder, SigningKey, Subject, jwks,
 };
@@ -43,6 +43,9 @@ pub(crate) struct ServeArgs {
     /// every answer, and 429 with Okta's E0000047 body past the limit (e.g. `100/5`).
     #[arg(long, value_name = "N/SECS", value_parser = parse_rate_limit)]
     rate_limit: Option<(u64, u64)>,
+    /// The roots trusted to fetch --jwks from a URL.
+    #[command(flatten)]
+    trust: crate::Trust,
 }
 
 /// `N/SECS`, both whole numbers of at least one.
@@ -60,8 +63,19 @@ fn parse_rate_limit(text: &str) -> Result<(u64, u64), String> {
 pub(crate) fn serve(args: ServeArgs) -> Result<bool, Usage> {
     let issuers: Vec<&str> = args.iss.iter().map(String::as_str).collect();
     let config = if args.jwks.starts_with("http://") || args.jwks.starts_with("https://") {
-        ReceiverConfig::with_jwks_url(&args.jwks, &issuers, &args.aud)
-            .map_err(|e| Usage(crate::chain(&e)))?
+        ReceiverConfig::with_jwks_url_trusting(
+            &args.jwks,
+            &issuers,
+            &args.aud,
+            &args.trust.bundles()?,
+        )
+        .map_err(|e| match e {
+            ReceiverError::JwksUntrusted(_) => {
+                let host = args.jwks.split('/').nth(2).unwrap_or_default();
+                Usage(args.trust.advice(host))
+            }
+            e => Usage(crate::chain(&e)),
+        })?
     } else {
         let text = crate::input::read_text(args.jwks.as_ref(), "")?;
         let jwks = Jwks::from_json(&text).map_err(|e| Usage(format!("{}: {e}", args.jwks)))?;
