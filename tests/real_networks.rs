@@ -7,7 +7,7 @@ mod common;
 
 use std::net::UdpSocket;
 use std::process::Command;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, Once};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -103,22 +103,6 @@ fn a_failed_connect_forgets_the_addresses() {
     let err = client.publish(&vector_token()).expect_err("nothing listens");
     assert!(matches!(err, Error::Connect { attempts: 3, .. }), "{err:?}");
     assert_eq!(lookups_of(&name), 3, "each attempt after a refused connect looks up again");
-}
-
-#[test]
-fn a_name_that_does_not_exist_is_named() {
-    // `.invalid` never resolves (RFC 6761).
-    let client =
-        ClientBuilder::new("no-such-org.invalid").retry(quick_retries()).build().expect("client");
-    let err = client.publish(&vector_token()).expect_err("no such name");
-    let Error::NameNotFound { host, attempts, .. } = &err else { panic!("{err:?}") };
-    assert_eq!((host.as_str(), *attempts), ("no-such-org.invalid", 3));
-    assert!(err.is_retryable());
-    assert_eq!(
-        err.to_string(),
-        "could not look up the name `no-such-org.invalid` after 3 attempts; check the domain, and the machine's DNS"
-    );
-    assert!(std::error::Error::source(&err).is_some(), "the system's answer is kept");
 }
 
 /// Now as an HTTP date and as seconds since the epoch.
@@ -329,14 +313,46 @@ fn cached_addresses_outlive_a_name_server_that_falls_silent() {
     in_namespace("once");
 }
 
-/// A name server on 127.0.0.1:53 that answers `A` queries with 127.0.0.1 (and others with no
-/// record) while `answering` is set, and never answers otherwise.
-fn name_server(answering: Arc<AtomicBool>) {
+#[test]
+fn a_name_that_does_not_exist_is_named_and_stops_a_run() {
+    in_namespace("no-such-name");
+}
+
+/// `okta-ssf publish` to a name that does not exist: one request's failure names the host,
+/// the rest are not sent, exit 2.
+#[cfg(feature = "cli")]
+fn the_command_stops_on_a_name_that_does_not_exist(port: u16) {
+    let tokens = std::env::temp_dir().join(format!("okta-ssf-nxdomain-{}.jwt", std::process::id()));
+    std::fs::write(&tokens, format!("{0}\n{0}\n{0}\n", vector_token())).expect("write tokens");
+    let output = Command::new(env!("CARGO_BIN_EXE_okta-ssf"))
+        .args(["publish", "--retries", "0", "-d", &format!("svc.test:{port}")])
+        .arg(&tokens)
+        .output()
+        .expect("run okta-ssf");
+    let _ = std::fs::remove_file(&tokens);
+    let (stdout, stderr) =
+        (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert_eq!(output.status.code(), Some(2), "{stdout}{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines[0].contains("could not look up the name `svc.test`"), "{lines:?}");
+    assert_eq!(lines.iter().filter(|l| l.starts_with("not-sent ")).count(), 2, "{lines:?}");
+    assert!(stderr.contains("stopped sending: could not look up the name `svc.test`"), "{stderr}");
+}
+
+/// How the test's name server answers.
+const SILENT: u8 = 0;
+const ANSWERS: u8 = 1;
+const NO_SUCH_NAME: u8 = 2;
+
+/// A name server on 127.0.0.1:53 that, as `mode` says, never answers, answers `A` queries with
+/// 127.0.0.1 (and others with no record), or answers that no such name exists.
+fn name_server(mode: Arc<AtomicU8>) {
     let socket = UdpSocket::bind("127.0.0.1:53").expect("bind 127.0.0.1:53 in the namespace");
     std::thread::spawn(move || {
         let mut buf = [0u8; 512];
         while let Ok((n, from)) = socket.recv_from(&mut buf) {
-            if !answering.load(Ordering::SeqCst) || n < 17 {
+            let mode = mode.load(Ordering::SeqCst);
+            if mode == SILENT || n < 17 {
                 continue;
             }
             // The question: its labels up to the root, then type and class.
@@ -348,9 +364,11 @@ fn name_server(answering: Arc<AtomicBool>) {
             if question_end > n {
                 continue;
             }
-            let is_a = buf[end + 1..end + 3] == [0, 1];
+            let is_a = buf[end + 1..end + 3] == [0, 1] && mode == ANSWERS;
             let mut reply = buf[..question_end].to_vec();
-            reply[2..4].copy_from_slice(&[0x81, 0x80]); // a response, recursion available
+            // A response, recursion available; no such name (rcode 3) when so told.
+            let rcode = if mode == NO_SUCH_NAME { 3 } else { 0 };
+            reply[2..4].copy_from_slice(&[0x81, 0x80 | rcode]);
             reply[6..12].copy_from_slice(&[0, u8::from(is_a), 0, 0, 0, 0]);
             if is_a {
                 // The name by pointer to the question, A, IN, a TTL of 60 s, 127.0.0.1.
@@ -365,7 +383,12 @@ fn name_server(answering: Arc<AtomicBool>) {
 #[ignore = "run by the name-server tests, inside a namespace of their own"]
 fn child_behind_a_name_server() {
     let mode = std::env::var("OKTA_SSF_DNS_MODE").expect("set by the parent test");
-    let answering = Arc::new(AtomicBool::new(mode == "once"));
+    let answering = match mode.as_str() {
+        "once" => ANSWERS,
+        "no-such-name" => NO_SUCH_NAME,
+        _ => SILENT,
+    };
+    let answering = Arc::new(AtomicU8::new(answering));
     name_server(Arc::clone(&answering));
     let pki = TestPki::new(&["svc.test"]);
     let receiver = TlsReceiver::start(&pki);
@@ -409,7 +432,7 @@ fn child_behind_a_name_server() {
             let client = builder(Duration::from_secs(2)).build().expect("client");
             assert_eq!(client.publish(&vector_token()).expect("first"), Status::Accepted);
             // The name server falls silent: the addresses looked up still serve.
-            answering.store(false, Ordering::SeqCst);
+            answering.store(SILENT, Ordering::SeqCst);
             let start = Instant::now();
             for _ in 0..20 {
                 assert_eq!(client.publish(&vector_token()).expect("cached"), Status::Accepted);
@@ -422,6 +445,22 @@ fn child_behind_a_name_server() {
             assert!(matches!(err, Error::NameTimeout { .. }), "{err:?}");
             assert!(start.elapsed() < Duration::from_secs(5), "{:?}", start.elapsed());
             assert_eq!(receiver.requests.load(Ordering::SeqCst), 21);
+        }
+        "no-such-name" => {
+            let client = builder(Duration::from_secs(60)).retry(quick_retries());
+            let start = Instant::now();
+            let err = client.build().expect("client").publish(&vector_token()).expect_err("none");
+            assert!(start.elapsed() < Duration::from_secs(1), "{:?}", start.elapsed());
+            let Error::NameNotFound { host, attempts, .. } = &err else { panic!("{err:?}") };
+            assert_eq!((host.as_str(), *attempts), ("svc.test", 3));
+            assert!(err.is_retryable());
+            assert_eq!(
+                err.to_string(),
+                "could not look up the name `svc.test` after 3 attempts; check the domain, and the machine's DNS"
+            );
+            assert!(std::error::Error::source(&err).is_some(), "the system's answer is kept");
+            #[cfg(feature = "cli")]
+            the_command_stops_on_a_name_that_does_not_exist(receiver.port);
         }
         other => panic!("unknown mode {other}"),
     }
