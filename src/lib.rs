@@ -24,8 +24,9 @@
 //! The default build is this one module. `lint` adds `okta_ssf::lint` (Okta's event types, and
 //! what Okta refuses or drops in a token that passes the check), `sign` adds `okta_ssf::sign`
 //! (events, RS256 and ES256 signing, the JWKS), `receiver` adds `okta_ssf::receiver` (an
-//! Okta-like receiver), `system-roots` adds `okta_ssf::roots` (the system's certificate store)
-//! and `cli` the `okta-ssf` command. Each is built on this module's public API; none is async.
+//! Okta-like receiver), `system-roots` adds `okta_ssf::roots` (the system's certificate store),
+//! `spool` adds `okta_ssf::spool` (tokens kept between cron runs) and `cli` the `okta-ssf`
+//! command. Each is built on this module's public API; none is async.
 //!
 //! # Example: publish one token
 //!
@@ -80,7 +81,6 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
-// On docs.rs, `doc_cfg` labels each of these with its feature.
 #[cfg(feature = "lint")]
 pub mod lint;
 #[cfg(feature = "receiver")]
@@ -89,6 +89,8 @@ pub mod receiver;
 pub mod roots;
 #[cfg(feature = "sign")]
 pub mod sign;
+#[cfg(feature = "spool")]
+pub mod spool;
 
 /// The path of Okta's SET receiver, appended to the org's origin by [`Client::new`].
 pub const OKTA_EVENTS_PATH: &str = "/security/api/v1/security-events";

@@ -7,6 +7,7 @@ mod inspect;
 mod publish;
 mod serve;
 mod sign;
+mod spool;
 
 use std::process::ExitCode;
 
@@ -14,10 +15,12 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 const EXIT_STATUSES: &str = "\
 Exit status:
-  0  success: publish, every token accepted (with --dry-run, every token passed the check);
-     inspect, every token passed the check; demo, every outcome as expected
-  1  publish: a token was rejected, failed or invalid, or the receiver looked down (run again
-     later); inspect: a token failed the check; demo: an outcome was not the expected one
+  0  success: publish and spool send, every token accepted (with --dry-run, every token passed
+     the check); spool add and inspect, every token passed the check; demo, every outcome as
+     expected; spool send, also when another send holds the spool's lock
+  1  publish and spool send: a token was rejected, failed, deferred, expired or invalid, or the
+     receiver looked down (run again later); spool add and inspect: a token failed the check;
+     demo: an outcome was not the expected one
   2  a usage or configuration error (bad domain, unreadable file or key, conflicting flags),
      or an answer that proves the set-up wrong (401, 403, 404, TLS): fix it first
   130, 143  publish stopped by SIGINT or SIGTERM, after the requests in flight";
@@ -43,6 +46,12 @@ enum Command {
     Jwks(sign::JwksArgs),
     Serve(serve::ServeArgs),
     Demo(serve::DemoArgs),
+    /// Keep tokens in a spool directory between cron runs, and send them when the receiver
+    /// answers.
+    Spool {
+        #[command(subcommand)]
+        command: spool::SpoolCommand,
+    },
     /// Print a completion script for SHELL to standard output.
     ///
     /// For example, `okta-ssf completions bash > /etc/bash_completion.d/okta-ssf`.
@@ -105,6 +114,7 @@ fn main() -> ExitCode {
         Command::Jwks(args) => sign::jwks(args),
         Command::Serve(args) => serve::serve(args),
         Command::Demo(args) => serve::demo(args),
+        Command::Spool { command } => spool::run(command),
         Command::Completions { shell } => {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "okta-ssf", &mut std::io::stdout());

@@ -23,15 +23,28 @@ use crate::{Usage, chain};
 #[derive(clap::Args)]
 #[command(after_help = crate::EXIT_STATUSES)]
 pub(crate) struct Args {
-    /// The Okta org, such as `acme.okta.com`.
-    #[arg(long, short = 'd', env = "OKTA_CLIENT_ORGURL", conflicts_with = "endpoint")]
-    domain: Option<String>,
-    /// The full URL of any RFC 8935 receiver, instead of an Okta org.
-    #[arg(long)]
-    endpoint: Option<String>,
+    #[command(flatten)]
+    to: Receiver,
     /// Print JSON lines instead of text.
     #[arg(long, short = 'j')]
     json: bool,
+    /// Check every token and send nothing.
+    #[arg(long, short = 'n')]
+    dry_run: bool,
+    /// Token files, one token per line; none or `-` reads standard input.
+    #[arg(value_name = "FILE")]
+    files: Vec<PathBuf>,
+}
+
+/// Where and how tokens are sent: shared by `publish` and `spool send`.
+#[derive(clap::Args)]
+pub(crate) struct Receiver {
+    /// The Okta org, such as `acme.okta.com`.
+    #[arg(long, short = 'd', env = "OKTA_CLIENT_ORGURL", conflicts_with = "endpoint")]
+    pub(crate) domain: Option<String>,
+    /// The full URL of any RFC 8935 receiver, instead of an Okta org.
+    #[arg(long)]
+    endpoint: Option<String>,
     /// Seconds allowed for each request, from 1 to 3600.
     #[arg(long, value_name = "SECS", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
@@ -41,19 +54,48 @@ pub(crate) struct Args {
     #[arg(long, value_name = "N", default_value_t = 2,
           value_parser = clap::value_parser!(u32).range(0..=10))]
     retries: u32,
-    /// Check every token and send nothing.
-    #[arg(long, short = 'n')]
-    dry_run: bool,
     #[command(flatten)]
     trust: crate::Trust,
-    /// Publish with N threads sharing one client (and its connections); the output stays in
-    /// input order.
+    /// Send with N threads sharing one client (and its connections); the output stays in
+    /// order.
     #[arg(long, short = 'c', value_name = "N", default_value_t = 1,
           value_parser = clap::value_parser!(u16).range(1..=64))]
-    concurrency: u16,
-    /// Token files, one token per line; none or `-` reads standard input.
-    #[arg(value_name = "FILE")]
-    files: Vec<PathBuf>,
+    pub(crate) concurrency: u16,
+}
+
+impl Receiver {
+    /// The client, or `None` with neither `--domain` nor `--endpoint` when `optional`.
+    pub(crate) fn client(&self, optional: bool) -> Result<Option<Client>, Usage> {
+        let builder = match (&self.domain, &self.endpoint) {
+            (Some(domain), None) => ClientBuilder::new(domain),
+            (None, Some(url)) => ClientBuilder::with_endpoint(url),
+            (None, None) if optional => return Ok(None),
+            (None, None) => {
+                return Err(Usage(
+                    "give --domain (or set OKTA_CLIENT_ORGURL) or --endpoint".into(),
+                ));
+            }
+            (Some(_), Some(_)) => {
+                return Err(Usage("give --domain or --endpoint, not both".into()));
+            }
+        };
+        let mut builder = builder
+            .timeout(Duration::from_secs(self.timeout))
+            .retry(RetryPolicy::new().max_retries(self.retries))
+            .max_idle_connections(usize::from(self.concurrency))
+            // Each token is checked first, with its place in the output.
+            .token_check(TokenCheck::Skip);
+        for pem in self.trust.bundles()? {
+            builder = builder.add_root_certificates_pem(&pem);
+        }
+        Ok(Some(builder.build()?))
+    }
+
+    /// What to say of a certificate that `client`'s receiver presented and was not trusted.
+    pub(crate) fn untrusted(&self, client: Option<&Client>) -> String {
+        let origin = client.map(Client::origin).unwrap_or_default();
+        self.trust.advice(origin.split("://").nth(1).unwrap_or_default())
+    }
 }
 
 #[derive(Default)]
@@ -76,30 +118,7 @@ impl Counts {
 }
 
 pub(crate) fn run(args: Args) -> Result<bool, Usage> {
-    let client = match (&args.domain, &args.endpoint) {
-        (Some(domain), None) => Some(ClientBuilder::new(domain)),
-        (None, Some(url)) => Some(ClientBuilder::with_endpoint(url)),
-        (None, None) if args.dry_run => None,
-        (None, None) => {
-            return Err(Usage("give --domain (or set OKTA_CLIENT_ORGURL) or --endpoint".into()));
-        }
-        (Some(_), Some(_)) => return Err(Usage("give --domain or --endpoint, not both".into())),
-    }
-    .map(|mut builder| {
-        for pem in args.trust.bundles()? {
-            builder = builder.add_root_certificates_pem(&pem);
-        }
-        Ok::<_, Usage>(
-            builder
-                .timeout(Duration::from_secs(args.timeout))
-                .retry(RetryPolicy::new().max_retries(args.retries))
-                .max_idle_connections(usize::from(args.concurrency))
-                // Each token is checked here first, with its line number in the output.
-                .token_check(TokenCheck::Skip)
-                .build()?,
-        )
-    })
-    .transpose()?;
+    let client = args.to.client(args.dry_run)?;
     // A dry run still checks the domain, then sends nothing.
     let client = if args.dry_run { None } else { client };
 
@@ -110,10 +129,8 @@ pub(crate) fn run(args: Args) -> Result<bool, Usage> {
     // Workers take the next line and send back its record; each record is printed, in input
     // order, as soon as those before it are in. Once the run has stopped sending, the lines
     // left are reported as not sent.
-    let host =
-        client.as_ref().map(|c| c.origin().split("://").nth(1).unwrap_or_default().to_owned());
-    let untrusted = args.trust.advice(&host.unwrap_or_default());
-    let run = Run { okta: args.domain.is_some(), untrusted, ..Run::default() };
+    let untrusted = args.to.untrusted(client.as_ref());
+    let run = Run { okta: args.to.domain.is_some(), untrusted, ..Run::default() };
     // SIGINT and SIGTERM stop the run: nothing new is sent, the requests in flight finish
     // (bounded by their timeouts) and are reported, and the exit status names the signal.
     for (signal, status) in [(SIGINT, 130), (SIGTERM, 143)] {
@@ -122,7 +139,7 @@ pub(crate) fn run(args: Args) -> Result<bool, Usage> {
     }
     // Lines are read on a thread of their own and handed over as they come, numbered; it is
     // not waited for after a signal (it may be blocked on a terminal or a pipe).
-    let (work, todo) = mpsc::sync_channel::<(usize, Line)>(usize::from(args.concurrency) * 2);
+    let (work, todo) = mpsc::sync_channel::<(usize, Line)>(usize::from(args.to.concurrency) * 2);
     let all_read = Arc::new(AtomicBool::new(true));
     let (files, read) = (args.files.clone(), Arc::clone(&all_read));
     std::thread::spawn(move || {
@@ -136,7 +153,7 @@ pub(crate) fn run(args: Args) -> Result<bool, Usage> {
     let todo = Mutex::new(todo);
     let (done, records) = mpsc::channel();
     std::thread::scope(|scope| {
-        for _ in 0..args.concurrency {
+        for _ in 0..args.to.concurrency {
             let (done, todo, client, run) = (done.clone(), &todo, client.as_ref(), &run);
             scope.spawn(move || {
                 while let Some((i, line)) = run.next(todo) {
@@ -282,16 +299,21 @@ impl Run {
                 }
             }
             Class::SetUp(error) => {
-                let advice = match &error {
-                    okta_ssf::Error::NotFound(_) if !self.okta => {
-                        "receiver answered 404 Not Found; check the receiver URL".to_owned()
-                    }
-                    okta_ssf::Error::UntrustedCertificate { .. } => self.untrusted.clone(),
-                    error => chain(error),
-                };
-                self.stop(advice, true);
+                self.stop(set_up_advice(&error, self.okta, &self.untrusted), true)
             }
         }
+    }
+}
+
+/// What to say of an answer that proves the set-up wrong: Okta's advice only to an Okta org,
+/// and what to do about a certificate that was not trusted.
+pub(crate) fn set_up_advice(error: &okta_ssf::Error, okta: bool, untrusted: &str) -> String {
+    match error {
+        okta_ssf::Error::NotFound(_) if !okta => {
+            "receiver answered 404 Not Found; check the receiver URL".to_owned()
+        }
+        okta_ssf::Error::UntrustedCertificate { .. } => untrusted.to_owned(),
+        error => chain(error),
     }
 }
 
@@ -418,6 +440,8 @@ pub(crate) fn text_line(record: &Map<String, Value>) -> String {
         }
         "invalid" => format!("invalid {} {}", field("source"), field("reason")),
         "not_sent" => format!("not-sent {} {}", field("jti"), field("reason")),
+        "deferred" => format!("deferred {} {}", field("jti"), field("reason")),
+        "expired" => format!("expired {}", field("jti")),
         _ => format!("failed {} {}", field("jti"), field("reason")),
     }
 }

@@ -49,6 +49,10 @@ pub(crate) struct SignArgs {
     /// The issue time in seconds since the epoch (default: now).
     #[arg(long, value_name = "SECS")]
     iat: Option<i64>,
+    /// Queue the signed token in this spool directory (`okta-ssf spool send` sends it) instead
+    /// of printing it; prints `queued <jti>`.
+    #[arg(long, value_name = "DIR")]
+    spool: Option<PathBuf>,
     #[command(flatten)]
     members: Members,
 }
@@ -248,7 +252,14 @@ pub(crate) fn sign(args: SignArgs) -> Result<bool, Usage> {
             log::warn!("{flag} is not an https:// URL; Okta compares it byte for byte");
         }
     }
-    println!("{token}");
+    match &args.spool {
+        Some(dir) => {
+            let spool = okta_ssf::spool::Spool::open(dir).map_err(|e| Usage(e.to_string()))?;
+            let jti = spool.add(&token).map_err(|e| Usage(e.to_string()))?;
+            println!("queued {jti}");
+        }
+        None => println!("{token}"),
+    }
     Ok(true)
 }
 
