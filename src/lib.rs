@@ -51,8 +51,7 @@
 //! |---|---|
 //! | `202`, or another `2xx` with an empty or JSON body | `Ok(Status::Accepted)`: taken, not yet acted on |
 //! | another `2xx` with a page for a body | `Err(Error::NotAReceiver)`: a portal or proxy answered |
-//! | `400` with `{"err", "description"}` | `Ok(Status::Rejected(_))`, [`Rejection::code`] is the `err` |
-//! | `400` in Okta's generic shape or not JSON | `Ok(Status::Rejected(_))` keeping the server's words |
+//! | `400` | `Ok(Status::Rejected(_))`: the `err` as [`Rejection::code`], the server's words |
 //! | `3xx` | `Err(Error::Redirect)`: never followed |
 //! | `401`, `403`, `404`, `429`, `5xx`, any other status | `Err(_)` of the matching variant |
 //! | name lookup, connect, TLS, timeout, broken connection | `Err(_)` of the matching variant |
@@ -183,16 +182,8 @@ impl Client {
         &self.inner.target.url
     }
 
-    /// The receiver's origin, `scheme://host[:port]`. For an Okta org this is what a SET's
-    /// `aud` must be, such as `https://acme.okta.com`.
-    ///
-    /// ```
-    /// # fn main() -> Result<(), okta_ssf::Error> {
-    /// let client = okta_ssf::Client::new("acme.okta.com/")?;
-    /// assert_eq!(client.origin(), "https://acme.okta.com");
-    /// # Ok(())
-    /// # }
-    /// ```
+    /// The receiver's origin, `scheme://host[:port]`: for an Okta org, what a SET's `aud` must
+    /// be, such as `https://acme.okta.com` (for `acme.okta.com/` too, its trailing slash dropped).
     pub fn origin(&self) -> &str {
         &self.inner.target.origin
     }
@@ -239,7 +230,8 @@ impl Client {
                 first_request_id =
                     err.response().and_then(ResponseInfo::request_id).map(str::to_owned);
             }
-            if attempt > policy.max_retries || !err.is_retryable() {
+            let paced = matches!(&err, Error::RateLimited(info) if info.0.paced);
+            if attempt > policy.max_retries || !err.is_retryable() || paced {
                 return Err(err);
             }
             let wait = policy.delay(&err, attempt);
@@ -284,7 +276,7 @@ impl Client {
             request = bounded_phases!(request.config(), connect, phases).build();
         }
         let response = request.send(body).map_err(|e| Error::from_transport(e, attempt))?;
-        read_answer(response, attempt)
+        read_answer(response, attempt, body)
     }
 
     /// Runs `send` once the rate limit the last answers told of allows one more request in
@@ -306,9 +298,10 @@ impl Client {
                 break;
             }
             if window.remaining == 0 && ends > deadline || now >= deadline {
-                let mut info = info.clone();
-                (info.0.paced, info.0.retry_after) = (true, Some(ends - now));
-                info.0.attempts = attempt - 1;
+                let mut info = info.clone(); // no request id or words of another token's answer
+                let d = &mut *info.0;
+                (d.http_status, d.request_id, d.message) = (429, None, None);
+                (d.paced, d.retry_after, d.attempts) = (true, Some(ends - now), attempt - 1);
                 return Err(Error::RateLimited(info));
             }
             let wait = ends.min(deadline) - now;
@@ -324,7 +317,7 @@ impl Client {
         let mut window = lock(&self.inner.window);
         window.in_flight -= 1;
         if let Some(info) = result.as_ref().map_or_else(Error::response, |d| Some(&d.info)) {
-            window.learn(info);
+            window.learn(info, self.inner.options.retry.max_server_wait.min(MAX_DURATION));
         }
         // Waking no one would still cost a system call on every request.
         if window.waiting > 0 {
@@ -346,7 +339,8 @@ struct Window {
 }
 
 impl Window {
-    fn learn(&mut self, info: &ResponseInfo) {
+    /// Takes in what `info` says of the window; an end further than `longest` counts as that.
+    fn learn(&mut self, info: &ResponseInfo, longest: Duration) {
         let Some(limit) = info.rate_limit() else { return };
         let (Some(reset), Some(remaining), Some(wait)) =
             (limit.reset, limit.remaining, info.0.reset_in)
@@ -359,7 +353,7 @@ impl Window {
             return;
         }
         (self.reset, self.remaining) = (reset, remaining);
-        self.last = Some((Instant::now() + wait, info.clone()));
+        self.last = Some((Instant::now() + wait.min(longest), info.clone()));
     }
 }
 
@@ -460,16 +454,11 @@ pub enum TokenCheck {
 /// Options for a [`Client`], each documented with its default.
 ///
 /// ```
-/// use std::time::Duration;
-///
 /// # fn main() -> Result<(), okta_ssf::Error> {
 /// let client = okta_ssf::ClientBuilder::new("acme.okta.com")
-///     .connect_timeout(Duration::from_secs(5))
-///     .timeout(Duration::from_secs(15))
+///     .timeout(std::time::Duration::from_secs(15))
 ///     .user_agent_product("mdm-sync/1.4")
-///     .no_proxy()
 ///     .build()?;
-/// # drop(client);
 /// # Ok(())
 /// # }
 /// ```
@@ -614,8 +603,7 @@ impl ClientBuilder {
     }
 
     /// Whether Mozilla's roots, bundled with the crate (`webpki-root-certs`), are trusted: on by
-    /// default, the same on every machine. Off, only added roots are (the system's store through
-    /// the `system-roots` feature's `okta_ssf::roots`, or a PEM bundle of your own).
+    /// default. Off, only roots added are (such as the system's store, `okta_ssf::roots`).
     pub fn bundled_roots(mut self, on: bool) -> ClientBuilder {
         self.bundled_roots = on;
         self
@@ -646,8 +634,9 @@ impl ClientBuilder {
     /// Whether [`Client::publish`] keeps within the rate limit the last answer told of
     /// (`X-Rate-Limit-Remaining` and `-Reset`, read against its `Date`), across the threads
     /// sharing the client: no more requests in flight than remain, and when none remain, a wait
-    /// for the reset, or [`Error::RateLimited`] without sending when the reset lies past the
-    /// deadline. Off, the limit is met only as `429` answers, which are retried. Defaults to on.
+    /// for the reset (at most [`RetryPolicy::max_server_wait`]), or [`Error::RateLimited`] at
+    /// once, nothing sent, when the reset lies past the deadline. Off, the limit is met only as
+    /// `429` answers, which are retried. Defaults to on.
     pub fn rate_limit_pacing(mut self, on: bool) -> ClientBuilder {
         self.rate_limit_pacing = on;
         self
@@ -775,14 +764,8 @@ fn parse_pem_certificates(pem: &[u8]) -> Result<Vec<ureq::tls::Certificate<'stat
 /// jitter). A retry whose wait would cross [`ClientBuilder::deadline`] is not made.
 ///
 /// ```
-/// use std::time::Duration;
-/// use okta_ssf::RetryPolicy;
-///
-/// let patient = RetryPolicy::new()
-///     .max_retries(4)
-///     .backoff(Duration::from_secs(1), Duration::from_secs(20));
-/// let once = RetryPolicy::never();
-/// # let _ = (patient, once);
+/// # use std::time::Duration;
+/// let patient = okta_ssf::RetryPolicy::new().max_retries(4).backoff(Duration::from_secs(1), Duration::from_secs(20));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct RetryPolicy {
@@ -1131,8 +1114,8 @@ pub enum Error {
     #[error("receiver answered 404 Not Found{}; the org may not have Identity Threat Protection, or the domain is wrong", ServerSays(.0))]
     NotFound(ResponseInfo),
     /// `429`: rate limited; send the same token again after [`ResponseInfo::retry_after`]. Also
-    /// the pacing's error ([`ClientBuilder::rate_limit_pacing`]), nothing sent, when an earlier
-    /// answer (the one held here) left no request before a reset past the call's deadline.
+    /// the pacing's error, nothing sent, when an answer left no request before a reset past the
+    /// deadline: [`Error::response`] is `None`, and the info held says when the window resets.
     #[error("{}", Limited(.0))]
     RateLimited(ResponseInfo),
     /// `5xx`: the receiver failed; sending the same token later may succeed. `500`, `502`, `503`
@@ -1289,6 +1272,7 @@ impl Error {
             | Error::InvalidResponse { attempts, .. }
             | Error::NameNotFound { attempts, .. }
             | Error::NameTimeout { attempts, .. } => *attempts,
+            Error::RateLimited(info) => info.attempts(),
             _ => self.response().map_or(0, ResponseInfo::attempts),
         }
     }
@@ -1298,6 +1282,7 @@ impl Error {
     pub fn response(&self) -> Option<&ResponseInfo> {
         match self {
             Error::Redirect { info, .. } | Error::ResponseTooLarge { info, .. } => Some(info),
+            Error::RateLimited(info) if info.0.paced => None,
             Error::Unauthorized(info)
             | Error::Forbidden(info)
             | Error::NotFound(info)
@@ -1312,12 +1297,14 @@ impl Error {
     /// The error for a failed exchange, the call's request number `attempts`.
     fn from_transport(e: ureq::Error, attempts: u32) -> Error {
         use std::io::ErrorKind;
+        // The I/O error's source is the system's answer, its text the name looked up.
         if let ureq::Error::Io(io) = &e {
             if let Some(lookup) = io.get_ref().and_then(|e| e.downcast_ref::<LookupFailed>()) {
                 let (host, timed_out) = (bounded_text(&lookup.host), lookup.source.is_none());
+                let ureq::Error::Io(io) = e else { return Error::NameTimeout { host, attempts } };
                 return match timed_out {
                     true => Error::NameTimeout { host, attempts },
-                    false => Error::NameNotFound { host, source: Box::new(e), attempts },
+                    false => Error::NameNotFound { host, source: Box::new(io), attempts },
                 };
             }
         }
@@ -1532,7 +1519,7 @@ fn response_info(response: &ureq::http::Response<ureq::Body>, attempts: u32) -> 
     let now = now.map_or(0, |d| d.as_secs());
     // The window's end itself, without the second of margin a retry after a `429` waits.
     let reset_in = server_wait(rate_limit.reset, None, header("date"), now)
-        .map(|wait| wait.saturating_sub(Duration::from_secs(1)));
+        .map(|wait| wait.saturating_sub(Duration::from_secs(1)).min(MAX_DURATION));
     let retry_after = if matches!(http_status, 429 | 503) {
         server_wait(rate_limit.reset, header("retry-after"), header("date"), now)
     } else {
@@ -1578,6 +1565,7 @@ fn parse_http_date(s: &str) -> Option<u64> {
 fn read_answer(
     mut response: ureq::http::Response<ureq::Body>,
     attempt: u32,
+    sent: &[u8],
 ) -> Result<Delivery, Error> {
     let mut info = response_info(&response, attempt);
     let status = info.http_status();
@@ -1593,7 +1581,7 @@ fn read_answer(
             }
             Err(BodyError::Transport(e)) => Err(Error::from_transport(e, attempt)),
             Ok(body) => {
-                info.0.message = plain_text(&body);
+                info.0.message = plain_text(&scrubbed(body, sent));
                 Err(Error::NotAReceiver(info))
             }
             Err(BodyError::TooLarge) => Err(Error::NotAReceiver(info)),
@@ -1619,6 +1607,7 @@ fn read_answer(
         // For the other statuses the status says enough.
         Err(_) => Vec::new(),
     };
+    let body = scrubbed(body, sent);
     if status == 400 {
         let status = Status::Rejected(parse_rejection(&body));
         return Ok(Delivery { status, info });
@@ -1676,6 +1665,17 @@ fn okta_summary(obj: &Map<String, Value>) -> Option<String> {
         .filter(|summary| !summary.is_empty());
     let text = summaries.collect::<Vec<_>>().join("; ");
     (!text.is_empty()).then(|| bounded_text(&text))
+}
+
+/// A body that repeats the start of the token's claims (a server that echoes what it got) is
+/// not kept: the token must not reach an error or a verdict.
+fn scrubbed(body: Vec<u8>, sent: &[u8]) -> Vec<u8> {
+    let claims = sent.split(|&b| b == b'.').nth(1).unwrap_or_default();
+    let start = claims.get(..24).unwrap_or(claims);
+    match start.len() >= 8 && body.windows(start.len()).any(|w| w == start) {
+        true => b"[the answer repeats the token; not shown]".to_vec(),
+        false => body,
+    }
 }
 
 fn plain_text(body: &[u8]) -> Option<String> {

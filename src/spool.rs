@@ -10,6 +10,7 @@
 //! | `rejected/NAME.jwt`, `NAME.json` | a token the receiver refused (`400`) or the pre-send check refused, and why: never retried |
 //! | `expired/NAME.jwt` | a token pending longer than the maximum age (by the file's own time), not sent |
 //! | `sent.log` | one JSON line per accepted token: time, `jti`, request id (no token content) |
+//! | `tmp/` | tokens being written by `add`; one a crash left behind is removed by a later `send` |
 //! | `lock` | the lock `send` holds, so that two overlapping runs never send the same token |
 //!
 //! Directories are made `0700` and files `0600`: tokens hold users' e-mail addresses.
@@ -27,8 +28,8 @@
 //! `rejected/`. A failure that may recover leaves it pending, its attempt recorded; after
 //! [`SendOptions::outage_after`] of them in a row (3 by default) the run stops and defers the
 //! rest, so a receiver that is down costs a cron run seconds. An error that proves the set-up
-//! wrong (`401`, `403`, `404`, TLS, a name that does not resolve) stops the run at once and
-//! leaves every token pending.
+//! wrong ([`proves_set_up_wrong`]) stops the run at once and leaves every token pending. Any
+//! other failure (a `413`, say) leaves that token pending and the run goes on.
 //!
 //! The pattern for a program that sends as events happen: publish now, and when the error is
 //! retryable, add the token to the spool for the cron job (`examples/spool_fallback.rs`):
@@ -73,7 +74,8 @@ pub struct Spool {
 #[non_exhaustive]
 pub enum SpoolError {
     /// A file or directory of the spool could not be read or written: a full disk, a
-    /// read-only file system, permissions. Nothing half-written is left pending.
+    /// read-only file system, permissions, a spool that is not there. Nothing half-written is
+    /// left pending (if only the last `fsync` of `pending/` failed, the token is pending).
     #[error("cannot {action} {}: {source}", .path.display())]
     Io {
         /// What was being done, such as `write`.
@@ -224,6 +226,26 @@ impl Spool {
         Ok(Spool { dir })
     }
 
+    /// Opens the spool at `dir`, which must exist (a mistyped path is an error, not an empty
+    /// spool).
+    ///
+    /// # Errors
+    ///
+    /// [`SpoolError::Io`] when `dir` holds no spool.
+    pub fn open_existing(dir: impl AsRef<Path>) -> Result<Spool, SpoolError> {
+        let dir = dir.as_ref().to_path_buf();
+        let pending = dir.join("pending");
+        match fs::metadata(&pending) {
+            Ok(meta) if meta.is_dir() => Ok(Spool { dir }),
+            Ok(_) => Err(SpoolError::Io {
+                action: "open the spool",
+                path: dir,
+                source: io::ErrorKind::NotADirectory.into(),
+            }),
+            Err(source) => Err(SpoolError::Io { action: "open the spool", path: dir, source }),
+        }
+    }
+
     /// The spool's directory.
     pub fn dir(&self) -> &Path {
         &self.dir
@@ -240,7 +262,7 @@ impl Spool {
         let token = token.trim_ascii();
         let jti = check_token(token).map_err(SpoolError::InvalidToken)?.jti().to_owned();
         let name = format!("{}.jwt", unique_name());
-        self.write_atomically(&self.dir.join("pending").join(name), token.as_bytes())?;
+        self.write_atomically(&self.dir.join("pending").join(name), token.as_bytes(), false)?;
         Ok(jti)
     }
 
@@ -274,6 +296,7 @@ impl Spool {
                 return Err(SpoolError::Io { action: "lock", path: lock_path, source });
             }
         }
+        self.remove_leftovers();
         let pending = self.pending()?;
         let run = Run { options, stopped: Mutex::new(None), failing: AtomicUsize::new(0) };
         let next = AtomicUsize::new(0);
@@ -395,6 +418,7 @@ impl Spool {
         let age = fs::metadata(path).and_then(|m| m.modified()).map_err(io("read", path))?;
         if SystemTime::now().duration_since(age).unwrap_or_default() > run.options.max_age {
             self.move_to("expired", path)?;
+            let _ = fs::remove_file(state_path(path));
             return Ok(Outcome::Expired { jti });
         }
         if let Err(problem) = checked {
@@ -439,14 +463,15 @@ impl Spool {
             Err(e) => {
                 let reason = crate::bounded_text(&chain(&e));
                 self.record_attempt(path, &reason)?;
-                if e.is_retryable() {
-                    if run.failing.fetch_add(1, Ordering::SeqCst) + 1 >= run.options.outage_after {
-                        let n = run.options.outage_after;
-                        run.stop(Stop::Outage(format!("{n} failures in a row that may recover: the receiver looks down or unreachable")));
-                    }
-                } else if !matches!(e, Error::InvalidToken(_)) {
+                if proves_set_up_wrong(&e) {
                     run.stop(Stop::SetUp(e));
+                } else if e.is_retryable()
+                    && run.failing.fetch_add(1, Ordering::SeqCst) + 1 >= run.options.outage_after
+                {
+                    let n = run.options.outage_after;
+                    run.stop(Stop::Outage(format!("{n} failures in a row that may recover: the receiver looks down or unreachable")));
                 }
+                // Any other failure is this token's alone: it stays pending, the run goes on.
                 Ok(Outcome::Deferred { jti, reason })
             }
         }
@@ -456,7 +481,7 @@ impl Spool {
     fn reject(&self, path: &Path, why: &Value) -> Result<(), SpoolError> {
         let name = path.file_stem().unwrap_or_default().to_string_lossy().into_owned();
         let reason = self.dir.join("rejected").join(format!("{name}.json"));
-        self.write_atomically(&reason, format!("{why:#}\n").as_bytes())?;
+        self.write_atomically(&reason, format!("{why:#}\n").as_bytes(), true)?;
         self.move_to("rejected", path)?;
         let _ = fs::remove_file(state_path(path));
         Ok(())
@@ -483,7 +508,20 @@ impl Spool {
         let seconds = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
         let record =
             json!({ "attempts": attempts + 1, "last_error": error, "last_attempt": seconds });
-        self.write_atomically(&state, format!("{record:#}\n").as_bytes())
+        self.write_atomically(&state, format!("{record:#}\n").as_bytes(), true)
+    }
+
+    /// Removes what a crashed `add` left in `tmp/` (not the files an `add` may be writing now).
+    fn remove_leftovers(&self) {
+        let Ok(entries) = fs::read_dir(self.dir.join("tmp")) else { return };
+        for path in entries.filter_map(|entry| entry.ok().map(|e| e.path())) {
+            let modified = fs::metadata(&path).and_then(|m| m.modified());
+            if modified.is_ok_and(|at| at.elapsed().unwrap_or_default() > Duration::from_secs(3600))
+            {
+                log::debug!("removing {}, left by an interrupted add", path.display());
+                let _ = fs::remove_file(&path);
+            }
+        }
     }
 
     fn log_sent(&self, line: &Value) -> Result<(), SpoolError> {
@@ -500,8 +538,13 @@ impl Spool {
     }
 
     /// Writes `bytes` to `target` through a temporary file, `fsync`ed and renamed, so that
-    /// `target` is either whole or absent.
-    fn write_atomically(&self, target: &Path, bytes: &[u8]) -> Result<(), SpoolError> {
+    /// `target` is either whole or absent; an existing `target` is replaced only if `replace`.
+    fn write_atomically(
+        &self,
+        target: &Path,
+        bytes: &[u8],
+        replace: bool,
+    ) -> Result<(), SpoolError> {
         let temporary = self.dir.join("tmp").join(format!("{}.tmp", unique_name()));
         let written = OpenOptions::new()
             .create_new(true)
@@ -509,13 +552,37 @@ impl Spool {
             .mode(0o600)
             .open(&temporary)
             .and_then(|mut file| file.write_all(bytes).and_then(|()| file.sync_all()))
-            .and_then(|()| fs::rename(&temporary, target));
+            .and_then(|()| match replace {
+                true => fs::rename(&temporary, target),
+                // A link fails rather than replace a token another producer wrote.
+                false => {
+                    fs::hard_link(&temporary, target).and_then(|()| fs::remove_file(&temporary))
+                }
+            });
         if let Err(source) = written {
             let _ = fs::remove_file(&temporary);
             return Err(SpoolError::Io { action: "write", path: target.to_path_buf(), source });
         }
         sync_dir(target.parent().unwrap_or(&self.dir))
     }
+}
+
+/// Whether `error` proves the set-up wrong rather than the moment or the token: `401`, `403`,
+/// `404`, a redirect, an untrusted certificate or another TLS failure, a name that does not
+/// resolve, a page instead of a receiver's answer. [`Spool::send`] (and `okta-ssf publish`) stop
+/// at the first: every later token would meet it too.
+pub fn proves_set_up_wrong(error: &Error) -> bool {
+    matches!(
+        error,
+        Error::Unauthorized(_)
+            | Error::Forbidden(_)
+            | Error::NotFound(_)
+            | Error::Redirect { .. }
+            | Error::UntrustedCertificate { .. }
+            | Error::Tls { .. }
+            | Error::NameNotFound { .. }
+            | Error::NotAReceiver(_)
+    )
 }
 
 /// What the workers of one `send` share.

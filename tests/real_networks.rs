@@ -162,15 +162,62 @@ fn a_reset_past_the_deadline_fails_at_once_without_sending() {
     assert!(start.elapsed() < Duration::from_millis(500), "{:?}", start.elapsed());
     let Error::RateLimited(info) = &err else { panic!("{err:?}") };
     assert_eq!(err.attempts(), 0, "nothing was sent");
+    // No answer is behind it: not the first token's request id or status.
+    assert!(err.response().is_none());
+    assert_eq!((info.http_status(), info.request_id()), (429, None));
     assert!(err.is_retryable());
     let wait = info.retry_after().expect("time to the reset");
-    assert!((Duration::from_secs(55)..=Duration::from_secs(61)).contains(&wait), "{wait:?}");
+    // A reset 60 s away counts as `max_server_wait` away (30 s): still past the deadline.
+    assert!((Duration::from_secs(29)..=Duration::from_secs(30)).contains(&wait), "{wait:?}");
     assert_eq!(info.rate_limit().and_then(|l| l.remaining), Some(0));
     assert_eq!(
         err.to_string(),
         "not sent: the receiver's rate limit allows no request before the deadline"
     );
     assert_eq!(server.requests().len(), 1, "the second token was not sent");
+}
+
+#[test]
+fn a_reset_a_server_puts_out_of_reach_is_waited_on_for_the_longest_server_wait_at_most() {
+    // Far past anything a clock can add: no panic, and a wait of `max_server_wait` at most.
+    let (date, _) = server_now();
+    let headers = [
+        ("Date", date.as_str()),
+        ("X-Rate-Limit-Remaining", "0"),
+        ("X-Rate-Limit-Reset", "18446744073709551615"),
+    ];
+    let server = ScriptedServer::start(vec![
+        answer("202 Accepted", &headers, ""),
+        answer("202 Accepted", &[], ""),
+    ]);
+    let client = ClientBuilder::new(&server.origin())
+        .retry(RetryPolicy::new().max_server_wait(Duration::from_millis(300)))
+        .build()
+        .expect("client");
+    client.publish(&vector_token()).expect("first");
+    let start = Instant::now();
+    assert_eq!(client.publish(&vector_token()).expect("second"), Status::Accepted);
+    assert!(start.elapsed() < Duration::from_secs(2), "{:?}", start.elapsed());
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[test]
+fn an_answer_that_echoes_the_token_is_not_repeated() {
+    let token = vector_token();
+    let echo = format!("<html>You sent: {}</html>", token.trim());
+    for status in ["200 OK", "400 Bad Request", "500 Internal Server Error"] {
+        let server = ScriptedServer::start(vec![answer(status, &[], &echo)]);
+        let client = ClientBuilder::new(&server.origin())
+            .retry(RetryPolicy::never())
+            .build()
+            .expect("client");
+        let words = match client.publish(&token) {
+            Ok(Status::Rejected(rejection)) => rejection.description().map(str::to_owned),
+            Err(e) => e.response().and_then(|r| r.message()).map(str::to_owned),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(words.as_deref(), Some("[the answer repeats the token; not shown]"), "{status}");
+    }
 }
 
 #[test]
@@ -458,7 +505,15 @@ fn child_behind_a_name_server() {
                 err.to_string(),
                 "could not look up the name `svc.test` after 3 attempts; check the domain, and the machine's DNS"
             );
-            assert!(std::error::Error::source(&err).is_some(), "the system's answer is kept");
+            // The system's own answer is kept, below the name that was looked up.
+            let mut causes = Vec::new();
+            let mut cause = std::error::Error::source(&err);
+            while let Some(c) = cause {
+                causes.push(c.to_string());
+                cause = c.source();
+            }
+            assert_eq!(causes.first().map(String::as_str), Some("looking up `svc.test` failed"));
+            assert!(causes.get(1).is_some_and(|c| c.contains("lookup address")), "{causes:?}");
             #[cfg(feature = "cli")]
             the_command_stops_on_a_name_that_does_not_exist(receiver.port);
         }

@@ -143,6 +143,8 @@ fn rejected_and_expired_tokens_land_with_their_reasons() {
         .expect("open")
         .set_modified(day_ago)
         .expect("mtime");
+    // A try that failed before: its state file goes with it.
+    std::fs::write(old.with_extension("json"), r#"{"attempts":1}"#).expect("state file");
     let body = r#"{"err":"invalid_audience","description":"The audience is not valid."}"#;
     let server = ScriptedServer::start(vec![answer(
         "400 Bad Request",
@@ -154,6 +156,7 @@ fn rejected_and_expired_tokens_land_with_their_reasons() {
     assert_eq!((report.rejected, report.expired), (1, 1));
     assert_eq!(server.requests().len(), 1, "the expired token was not sent");
     assert_eq!(t.files("expired").len(), 1);
+    assert!(t.files("pending").is_empty(), "{:?}", t.files("pending"));
     let rejected = t.files("rejected");
     assert_eq!(rejected.len(), 2, "{rejected:?}");
     let why: serde_json::Value = serde_json::from_slice(
@@ -313,4 +316,54 @@ fn child_on_a_full_disk() {
     std::fs::remove_file(&filler).expect("remove filler");
     assert_eq!(spool.add(&token("f1")).expect("queued"), "f1");
     println!("OUTCOME full ok");
+}
+
+#[test]
+fn a_failure_of_one_token_leaves_it_pending_and_the_run_goes_on() {
+    let t = TempSpool::new("one");
+    for n in 0..3 {
+        t.spool.add(&token(&format!("p{n}"))).expect("queued");
+    }
+    let server = ScriptedServer::start(vec![answer("413 Content Too Large", &[], "")]);
+    let (lines, report) = send(&t.spool, &client(&server));
+    assert_eq!(server.requests().len(), 3, "{lines:?}");
+    assert!(report.stopped.is_none(), "{:?}", report.stopped);
+    assert_eq!((report.deferred, report.rejected), (3, 0));
+    assert_eq!(status(&t.spool), (3, 0, 0));
+    // A page instead of a receiver's answer is the set-up's fault: the run stops at once.
+    let portal = ScriptedServer::start(vec![answer("200 OK", &[], "<html>Guest Wi-Fi</html>")]);
+    let (_, report) = send(&t.spool, &client(&portal));
+    assert_eq!(portal.requests().len(), 1);
+    assert!(
+        matches!(report.stopped, Some(Stop::SetUp(okta_ssf::Error::NotAReceiver(_)))),
+        "{:?}",
+        report.stopped
+    );
+    assert_eq!(status(&t.spool), (3, 0, 0));
+}
+
+#[test]
+fn a_spool_that_is_not_there_is_an_error_and_leftovers_are_cleaned_up() {
+    let missing =
+        std::env::temp_dir().join(format!("okta-ssf-spool-{}-missing/typo", std::process::id()));
+    let err = Spool::open_existing(&missing).expect_err("no spool");
+    assert!(matches!(err, SpoolError::Io { .. }), "{err:?}");
+    assert!(!missing.exists(), "nothing was made");
+    let t = TempSpool::new("leftovers");
+    let old = t.dir.join("tmp/1.tmp");
+    let fresh = t.dir.join("tmp/2.tmp");
+    for file in [&old, &fresh] {
+        std::fs::write(file, "a token an add was writing").expect("write");
+    }
+    let hours_ago = SystemTime::now() - Duration::from_secs(2 * 60 * 60);
+    std::fs::File::options()
+        .write(true)
+        .open(&old)
+        .expect("open")
+        .set_modified(hours_ago)
+        .expect("mtime");
+    let server = ScriptedServer::start(vec![answer("202 Accepted", &[], "")]);
+    let existing = Spool::open_existing(&t.dir).expect("the spool is there");
+    existing.send(&client(&server), &SendOptions::default(), |_| {}).expect("send");
+    assert_eq!(t.files("tmp"), ["2.tmp"], "only what a crash left long ago is removed");
 }

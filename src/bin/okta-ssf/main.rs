@@ -157,6 +157,14 @@ impl Trust {
         if !self.no_system_roots {
             match okta_ssf::roots::system_roots_pem() {
                 Ok(pem) => bundles.push(pem.to_vec()),
+                // Named on purpose but unreadable: say so, not only in the debug log.
+                Err(e)
+                    if ["SSL_CERT_FILE", "SSL_CERT_DIR"]
+                        .iter()
+                        .any(|v| std::env::var_os(v).is_some()) =>
+                {
+                    log::warn!("{e}; trusting Mozilla's bundled roots (and --root-certs) only");
+                }
                 Err(e) => log::debug!("{e}; trusting Mozilla's bundled roots"),
             }
         }

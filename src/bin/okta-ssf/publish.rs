@@ -408,14 +408,7 @@ pub(crate) fn outcome(
             record.insert("request_id".into(), json!(e.response().and_then(|r| r.request_id())));
             record.insert("attempts".into(), json!(e.attempts()));
             let class = match e {
-                okta_ssf::Error::Unauthorized(_)
-                | okta_ssf::Error::Forbidden(_)
-                | okta_ssf::Error::NotFound(_)
-                | okta_ssf::Error::Redirect { .. }
-                | okta_ssf::Error::UntrustedCertificate { .. }
-                | okta_ssf::Error::Tls { .. }
-                | okta_ssf::Error::NameNotFound { .. }
-                | okta_ssf::Error::NotAReceiver(_) => Class::SetUp(e),
+                e if okta_ssf::spool::proves_set_up_wrong(&e) => Class::SetUp(e),
                 e if e.is_retryable() => Class::MayRecover,
                 _ => Class::Other,
             };

@@ -62,7 +62,9 @@ pub(crate) fn run(command: SpoolCommand) -> Result<bool, Usage> {
     match command {
         SpoolCommand::Add { dir, files } => add(&open(&dir)?, &files),
         SpoolCommand::Send(args) => send(&args),
-        SpoolCommand::Status { dir, json } => status(&open(&dir)?, json),
+        SpoolCommand::Status { dir, json } => {
+            status(&Spool::open_existing(&dir).map_err(|e| Usage(e.to_string()))?, json)
+        }
     }
 }
 
@@ -112,7 +114,7 @@ fn add(spool: &Spool, files: &[PathBuf]) -> Result<bool, Usage> {
 
 fn send(args: &SendArgs) -> Result<bool, Usage> {
     let client = args.to.client(false)?.ok_or_else(|| Usage("no receiver".into()))?;
-    let spool = open(&args.dir)?;
+    let spool = Spool::open_existing(&args.dir).map_err(|e| Usage(e.to_string()))?;
     let options =
         SendOptions::default().max_age(args.max_age).concurrency(usize::from(args.to.concurrency));
     let print = |outcome: &Outcome| {
