@@ -1208,3 +1208,57 @@ fn the_system_store_is_trusted_unless_no_system_roots() {
     assert_eq!(fetched.status.code(), Some(2));
     assert!(stderr(&fetched).contains("not a JSON document"), "{}", stderr(&fetched));
 }
+
+#[test]
+fn metadata_and_a_jwks_for_rotation() {
+    let output = run(okta_ssf(&[
+        "metadata",
+        "--iss",
+        "https://transmitter.example.com/tenants/a",
+        "--jwks-url",
+        "https://transmitter.example.com/jwks.json",
+    ]));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let document: Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    assert_eq!(
+        document,
+        json!({
+            "spec_version": "1_0",
+            "issuer": "https://transmitter.example.com/tenants/a",
+            "jwks_uri": "https://transmitter.example.com/jwks.json",
+            "delivery_methods_supported": ["urn:ietf:rfc:8935"],
+        })
+    );
+    assert!(
+        stderr(&output).contains(
+            "host it at https://transmitter.example.com/.well-known/ssf-configuration/tenants/a"
+        ),
+        "{}",
+        stderr(&output)
+    );
+    for (iss, jwks, complaint) in [
+        (" https://t.example.com", "https://t.example.com/j", "--iss has spaces around it"),
+        (
+            "https://t.example.com",
+            "http://t.example.com/j",
+            "--jwks-url must be an absolute https://",
+        ),
+        ("t.example.com", "https://t.example.com/j", "--iss must be an absolute https://"),
+    ] {
+        let output = run(okta_ssf(&["metadata", "--iss", iss, "--jwks-url", jwks]));
+        assert_eq!(output.status.code(), Some(2), "{iss} {jwks}");
+        assert!(stderr(&output).contains(complaint), "{}", stderr(&output));
+    }
+    // Rotation: the old and the new key in one JWKS, each under its own id.
+    let (ec, rsa) = (data("ec-p256-pkcs8.pem"), data("rsa-pkcs8.pem"));
+    let (ec, rsa) = (ec.to_str().expect("path"), rsa.to_str().expect("path"));
+    let both = run(okta_ssf(&["jwks", "--key", rsa, "--kid", "old", "--key", ec, "--kid", "new"]));
+    assert_eq!(both.status.code(), Some(0), "{}", stderr(&both));
+    let set: Value = serde_json::from_str(&stdout(&both)).expect("JSON");
+    let kids: Vec<&str> =
+        set["keys"].as_array().expect("keys").iter().filter_map(|k| k["kid"].as_str()).collect();
+    assert_eq!(kids, ["old", "new"]);
+    let twice = run(okta_ssf(&["jwks", "--key", rsa, "--kid", "k", "--key", ec, "--kid", "k"]));
+    assert_eq!(twice.status.code(), Some(2));
+    assert!(stderr(&twice).contains("--kid k is given twice"), "{}", stderr(&twice));
+}

@@ -44,6 +44,7 @@ enum Command {
     Inspect(inspect::Args),
     Sign(Box<sign::SignArgs>),
     Jwks(sign::JwksArgs),
+    Metadata(sign::MetadataArgs),
     Serve(serve::ServeArgs),
     Demo(serve::DemoArgs),
     /// Keep tokens in a spool directory between cron runs, and send them when the receiver
@@ -112,6 +113,7 @@ fn main() -> ExitCode {
         Command::Inspect(args) => inspect::run(args),
         Command::Sign(args) => sign::sign(*args),
         Command::Jwks(args) => sign::jwks(args),
+        Command::Metadata(args) => sign::metadata(args),
         Command::Serve(args) => serve::serve(args),
         Command::Demo(args) => serve::demo(args),
         Command::Spool { command } => spool::run(command),

@@ -117,6 +117,9 @@ struct Members {
 }
 
 /// Print the JWKS document for one or more keys (repeat `--key` and `--kid` in pairs).
+///
+/// To rotate keys: publish the JWKS with the old and the new key, switch `sign` to the new
+/// `--kid`, and once no token signed with the old key is pending, publish the JWKS without it.
 #[derive(clap::Args)]
 #[command(after_help = crate::EXIT_STATUSES)]
 pub(crate) struct JwksArgs {
@@ -271,6 +274,12 @@ pub(crate) fn jwks(args: JwksArgs) -> Result<bool, Usage> {
             args.kid.len()
         )));
     }
+    // Two keys under one id would leave Okta to pick either: a rotation gone wrong.
+    for (n, kid) in args.kid.iter().enumerate() {
+        if args.kid[..n].contains(kid) {
+            return Err(Usage(format!("--kid {kid} is given twice; each key needs its own id")));
+        }
+    }
     // Each key's public half: from a private key, or a public key as it is (one kept in a
     // vault signs elsewhere).
     let keys = args
@@ -288,5 +297,55 @@ pub(crate) fn jwks(args: JwksArgs) -> Result<bool, Usage> {
         })
         .collect::<Result<Vec<_>, _>>()?;
     println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "keys": keys }))?);
+    Ok(true)
+}
+
+/// Print the transmitter's SSF configuration document, to host at the well-known URL a
+/// Security Events Provider can be registered with instead of an issuer and a JWKS URL.
+///
+/// The document names the issuer, the JWKS URL and push delivery (RFC 8935). The URL to host
+/// it at is printed on standard error.
+#[derive(clap::Args)]
+#[command(after_help = crate::EXIT_STATUSES)]
+pub(crate) struct MetadataArgs {
+    /// The issuer, exactly as the tokens' `iss`: an `https://` URL.
+    #[arg(long)]
+    iss: String,
+    /// Where the JWKS is hosted: an `https://` URL.
+    #[arg(long, value_name = "URL")]
+    jwks_url: String,
+}
+
+pub(crate) fn metadata(args: MetadataArgs) -> Result<bool, Usage> {
+    for (flag, value) in [("--iss", &args.iss), ("--jwks-url", &args.jwks_url)] {
+        if value.trim() != value {
+            return Err(Usage(format!(
+                "{flag} has spaces around it; Okta compares it byte for byte"
+            )));
+        }
+        let host =
+            value.strip_prefix("https://").and_then(|rest| rest.split(['/', '?', '#']).next());
+        if !host.is_some_and(|host| !host.is_empty()) {
+            return Err(Usage(format!(
+                "{flag} must be an absolute https:// URL, such as https://transmitter.example.com"
+            )));
+        }
+    }
+    let document = serde_json::json!({
+        "spec_version": "1_0",
+        "issuer": args.iss,
+        "jwks_uri": args.jwks_url,
+        "delivery_methods_supported": ["urn:ietf:rfc:8935"],
+    });
+    println!("{}", serde_json::to_string_pretty(&document)?);
+    // The well-known path goes between the host and the issuer's own path (SSF 1.0, §6.2).
+    let after_scheme = &args.iss["https://".len()..];
+    let (host, path) = after_scheme.split_at(after_scheme.find('/').unwrap_or(after_scheme.len()));
+    if !crate::quiet() {
+        eprintln!(
+            "host it at https://{host}/.well-known/ssf-configuration{}",
+            path.trim_end_matches('/')
+        );
+    }
     Ok(true)
 }
