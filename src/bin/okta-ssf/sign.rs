@@ -325,7 +325,7 @@ pub(crate) fn metadata(args: MetadataArgs) -> Result<bool, Usage> {
         }
         let host =
             value.strip_prefix("https://").and_then(|rest| rest.split(['/', '?', '#']).next());
-        if !host.is_some_and(|host| !host.is_empty()) {
+        if host.is_none_or(str::is_empty) {
             return Err(Usage(format!(
                 "{flag} must be an absolute https:// URL, such as https://transmitter.example.com"
             )));
