@@ -317,7 +317,7 @@ impl Client {
         let mut window = lock(&self.inner.window);
         window.in_flight -= 1;
         if let Some(info) = result.as_ref().map_or_else(Error::response, |d| Some(&d.info)) {
-            window.learn(info, self.inner.options.retry.max_server_wait.min(MAX_DURATION));
+            window.learn(info, self.inner.options.retry.max_server_wait);
         }
         // Waking no one would still cost a system call on every request.
         if window.waiting > 0 {
@@ -339,17 +339,18 @@ struct Window {
 }
 
 impl Window {
-    /// Takes in what `info` says of the window; an end further than `longest` counts as that.
+    /// Takes in what `info` says of the window; an end further than `longest` (a minute at least,
+    /// Okta's window) counts as that.
     fn learn(&mut self, info: &ResponseInfo, longest: Duration) {
+        let longest = longest.clamp(Duration::from_secs(60), MAX_DURATION);
         let Some(limit) = info.rate_limit() else { return };
         let (Some(reset), Some(remaining), Some(wait)) =
             (limit.reset, limit.remaining, info.0.reset_in)
         else {
             return;
         };
-        // Answers may arrive out of order: an older window's word is ignored, and within one
-        // window the lowest count wins.
-        if reset < self.reset || reset == self.reset && remaining > self.remaining {
+        // Answers may arrive out of order: within one window, the lowest count wins.
+        if reset == self.reset && remaining > self.remaining {
             return;
         }
         (self.reset, self.remaining) = (reset, remaining);
@@ -633,10 +634,9 @@ impl ClientBuilder {
 
     /// Whether [`Client::publish`] keeps within the rate limit the last answer told of
     /// (`X-Rate-Limit-Remaining` and `-Reset`, read against its `Date`), across the threads
-    /// sharing the client: no more requests in flight than remain, and when none remain, a wait
-    /// for the reset (at most [`RetryPolicy::max_server_wait`]), or [`Error::RateLimited`] at
-    /// once, nothing sent, when the reset lies past the deadline. Off, the limit is met only as
-    /// `429` answers, which are retried. Defaults to on.
+    /// sharing the client: no more requests in flight than remain; when none do, a wait for the
+    /// reset (a minute at most, or [`RetryPolicy::max_server_wait`] if longer), or at once,
+    /// nothing sent, [`Error::RateLimited`] when it lies past the deadline. Defaults to on.
     pub fn rate_limit_pacing(mut self, on: bool) -> ClientBuilder {
         self.rate_limit_pacing = on;
         self
@@ -1581,7 +1581,7 @@ fn read_answer(
             }
             Err(BodyError::Transport(e)) => Err(Error::from_transport(e, attempt)),
             Ok(body) => {
-                info.0.message = plain_text(&scrubbed(body, sent));
+                info.0.message = own_words(plain_text(&body), sent);
                 Err(Error::NotAReceiver(info))
             }
             Err(BodyError::TooLarge) => Err(Error::NotAReceiver(info)),
@@ -1607,12 +1607,12 @@ fn read_answer(
         // For the other statuses the status says enough.
         Err(_) => Vec::new(),
     };
-    let body = scrubbed(body, sent);
+    let mut rejection = parse_rejection(&body);
+    rejection.description = own_words(rejection.description, sent);
     if status == 400 {
-        let status = Status::Rejected(parse_rejection(&body));
-        return Ok(Delivery { status, info });
+        return Ok(Delivery { status: Status::Rejected(rejection), info });
     }
-    info.0.message = parse_rejection(&body).description;
+    info.0.message = rejection.description;
     Err(match status {
         401 => Error::Unauthorized(info),
         403 => Error::Forbidden(info),
@@ -1667,15 +1667,13 @@ fn okta_summary(obj: &Map<String, Value>) -> Option<String> {
     (!text.is_empty()).then(|| bounded_text(&text))
 }
 
-/// A body that repeats the start of the token's claims (a server that echoes what it got) is
-/// not kept: the token must not reach an error or a verdict.
-fn scrubbed(body: Vec<u8>, sent: &[u8]) -> Vec<u8> {
+/// The server's words, unless they repeat the start of the token's claims (a server that
+/// echoes what it got): the token must not reach an error or a verdict.
+fn own_words(words: Option<String>, sent: &[u8]) -> Option<String> {
     let claims = sent.split(|&b| b == b'.').nth(1).unwrap_or_default();
-    let start = claims.get(..24).unwrap_or(claims);
-    match start.len() >= 8 && body.windows(start.len()).any(|w| w == start) {
-        true => b"[the answer repeats the token; not shown]".to_vec(),
-        false => body,
-    }
+    let start = std::str::from_utf8(claims.get(..24).unwrap_or(claims)).unwrap_or_default();
+    let note = || "[the answer repeats the token; not shown]".to_owned();
+    words.map(|w| if start.len() >= 8 && w.contains(start) { note() } else { w })
 }
 
 fn plain_text(body: &[u8]) -> Option<String> {

@@ -18,8 +18,9 @@
 //! `SSL_CERT_DIR` when either is set, else from the system's usual bundle and directory. It is
 //! read once per process, however many clients are built. A store that is empty or cannot be
 //! read is an error ([`SystemRootsError::Empty`]), never a silent loss of trust: the caller
-//! decides whether the bundled roots alone will do (the `okta-ssf` command says so in its debug
-//! log and goes on with them).
+//! decides whether the bundled roots alone will do (the `okta-ssf` command goes on with them,
+//! saying so at debug level, or as a warning when `SSL_CERT_FILE` or `SSL_CERT_DIR` named the
+//! store). A file or directory those variables name that cannot be read is logged as a warning.
 //!
 //! ```no_run
 //! use okta_ssf::ClientBuilder;
@@ -75,8 +76,14 @@ fn read_store() -> Result<Vec<u8>, SystemRootsError> {
     let store = rustls_native_certs::load_native_certs();
     let problems: Vec<String> =
         store.errors.iter().map(|e| crate::bounded_text(&e.to_string())).collect();
+    // A store named on purpose (`SSL_CERT_FILE`, `SSL_CERT_DIR`) that cannot be read is worth a
+    // warning, even when other certificates were found.
+    let named = ["SSL_CERT_FILE", "SSL_CERT_DIR"].iter().any(|v| std::env::var_os(v).is_some());
     for problem in &problems {
-        log::debug!("reading the system's certificate store: {problem}");
+        match named {
+            true => log::warn!("reading the system's certificate store: {problem}"),
+            false => log::debug!("reading the system's certificate store: {problem}"),
+        }
     }
     if store.certs.is_empty() {
         return Err(SystemRootsError::Empty { problems });

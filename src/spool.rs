@@ -168,7 +168,8 @@ pub enum Outcome {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Stop {
-    /// Failures that may recover, in a row: the receiver looks down or unreachable.
+    /// Failures that may recover, in a row: the receiver looks down or unreachable; or its rate
+    /// limit allows no request before the call's deadline.
     Outage(String),
     /// An answer that proves the set-up wrong (`401`, `403`, `404`, TLS, a name that does not
     /// resolve, a page instead of a receiver's answer): fix it, then send again.
@@ -236,7 +237,7 @@ impl Spool {
         let dir = dir.as_ref().to_path_buf();
         let pending = dir.join("pending");
         match fs::metadata(&pending) {
-            Ok(meta) if meta.is_dir() => Ok(Spool { dir }),
+            Ok(meta) if meta.is_dir() => Spool::open(dir),
             Ok(_) => Err(SpoolError::Io {
                 action: "open the spool",
                 path: dir,
@@ -460,6 +461,12 @@ impl Spool {
                     }
                 }
             }
+            // The client's pacing: nothing was sent, and no request is left before the deadline.
+            Err(e @ Error::RateLimited(_)) if e.response().is_none() => {
+                let reason = crate::bounded_text(&e.to_string());
+                run.stop(Stop::Outage(reason.clone()));
+                Ok(Outcome::Deferred { jti, reason })
+            }
             Err(e) => {
                 let reason = crate::bounded_text(&chain(&e));
                 self.record_attempt(path, &reason)?;
@@ -554,10 +561,24 @@ impl Spool {
             .and_then(|mut file| file.write_all(bytes).and_then(|()| file.sync_all()))
             .and_then(|()| match replace {
                 true => fs::rename(&temporary, target),
-                // A link fails rather than replace a token another producer wrote.
-                false => {
-                    fs::hard_link(&temporary, target).and_then(|()| fs::remove_file(&temporary))
-                }
+                // A link fails rather than replace a token another producer wrote; once linked,
+                // the token is pending (a `tmp/` file left behind is removed by a later `send`).
+                // A file system without links gets a rename: the names are unique anyway.
+                false => match fs::hard_link(&temporary, target) {
+                    Ok(()) => {
+                        let _ = fs::remove_file(&temporary);
+                        Ok(())
+                    }
+                    Err(e)
+                        if matches!(
+                            e.kind(),
+                            io::ErrorKind::Unsupported | io::ErrorKind::PermissionDenied
+                        ) =>
+                    {
+                        fs::rename(&temporary, target)
+                    }
+                    Err(e) => Err(e),
+                },
             });
         if let Err(source) = written {
             let _ = fs::remove_file(&temporary);

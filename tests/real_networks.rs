@@ -167,8 +167,7 @@ fn a_reset_past_the_deadline_fails_at_once_without_sending() {
     assert_eq!((info.http_status(), info.request_id()), (429, None));
     assert!(err.is_retryable());
     let wait = info.retry_after().expect("time to the reset");
-    // A reset 60 s away counts as `max_server_wait` away (30 s): still past the deadline.
-    assert!((Duration::from_secs(29)..=Duration::from_secs(30)).contains(&wait), "{wait:?}");
+    assert!((Duration::from_secs(55)..=Duration::from_secs(60)).contains(&wait), "{wait:?}");
     assert_eq!(info.rate_limit().and_then(|l| l.remaining), Some(0));
     assert_eq!(
         err.to_string(),
@@ -178,26 +177,53 @@ fn a_reset_past_the_deadline_fails_at_once_without_sending() {
 }
 
 #[test]
-fn a_reset_a_server_puts_out_of_reach_is_waited_on_for_the_longest_server_wait_at_most() {
-    // Far past anything a clock can add: no panic, and a wait of `max_server_wait` at most.
-    let (date, _) = server_now();
-    let headers = [
+fn a_reset_out_of_reach_counts_as_a_minute_and_a_later_answer_replaces_it() {
+    // Far past anything a clock can add: no panic; the window's end counts as a minute away.
+    let (date, now) = server_now();
+    let far = [
         ("Date", date.as_str()),
         ("X-Rate-Limit-Remaining", "0"),
         ("X-Rate-Limit-Reset", "18446744073709551615"),
     ];
-    let server = ScriptedServer::start(vec![
-        answer("202 Accepted", &headers, ""),
-        answer("202 Accepted", &[], ""),
-    ]);
+    let server = ScriptedServer::start(vec![answer("202 Accepted", &far, "")]);
     let client = ClientBuilder::new(&server.origin())
-        .retry(RetryPolicy::new().max_server_wait(Duration::from_millis(300)))
+        .deadline(Duration::from_secs(2))
         .build()
         .expect("client");
     client.publish(&vector_token()).expect("first");
     let start = Instant::now();
-    assert_eq!(client.publish(&vector_token()).expect("second"), Status::Accepted);
-    assert!(start.elapsed() < Duration::from_secs(2), "{:?}", start.elapsed());
+    let err = client.publish(&vector_token()).expect_err("no request left before the deadline");
+    assert!(start.elapsed() < Duration::from_millis(500), "{:?}", start.elapsed());
+    let Error::RateLimited(info) = &err else { panic!("{err:?}") };
+    let wait = info.retry_after().expect("time to the reset");
+    assert!((Duration::from_secs(59)..=Duration::from_secs(60)).contains(&wait), "{wait:?}");
+    assert_eq!(server.requests().len(), 1);
+
+    // A real window after a far one is taken in, not screened out by the far reset.
+    let (soon, later) = ((now + 3600).to_string(), [("Date", date.as_str())]);
+    let five_left = [
+        ("Date", date.as_str()),
+        ("X-Rate-Limit-Remaining", "5"),
+        ("X-Rate-Limit-Reset", "18446744073709551615"),
+    ];
+    let none_left = [
+        ("Date", date.as_str()),
+        ("X-Rate-Limit-Remaining", "0"),
+        ("X-Rate-Limit-Reset", soon.as_str()),
+    ];
+    let server = ScriptedServer::start(vec![
+        answer("202 Accepted", &five_left, ""),
+        answer("202 Accepted", &none_left, ""),
+        answer("202 Accepted", &later, ""),
+    ]);
+    let client = ClientBuilder::new(&server.origin())
+        .deadline(Duration::from_secs(5))
+        .build()
+        .expect("client");
+    client.publish(&vector_token()).expect("first");
+    client.publish(&vector_token()).expect("second");
+    let err = client.publish(&vector_token()).expect_err("the second answer left none");
+    assert!(matches!(err, Error::RateLimited(_)) && err.response().is_none(), "{err:?}");
     assert_eq!(server.requests().len(), 2);
 }
 
@@ -218,6 +244,16 @@ fn an_answer_that_echoes_the_token_is_not_repeated() {
         };
         assert_eq!(words.as_deref(), Some("[the answer repeats the token; not shown]"), "{status}");
     }
+    // The verdict's code is kept; only the words are not.
+    let body = format!(r#"{{"err":"invalid_audience","description":"bad: {}"}}"#, token.trim());
+    let server = ScriptedServer::start(vec![answer("400 Bad Request", &[], &body)]);
+    let Ok(Status::Rejected(rejection)) =
+        Client::new(&server.origin()).expect("client").publish(&token)
+    else {
+        panic!("a rejection")
+    };
+    assert_eq!(rejection.code(), &okta_ssf::ErrorCode::InvalidAudience);
+    assert_eq!(rejection.description(), Some("[the answer repeats the token; not shown]"));
 }
 
 #[test]

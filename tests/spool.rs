@@ -367,3 +367,43 @@ fn a_spool_that_is_not_there_is_an_error_and_leftovers_are_cleaned_up() {
     existing.send(&client(&server), &SendOptions::default(), |_| {}).expect("send");
     assert_eq!(t.files("tmp"), ["2.tmp"], "only what a crash left long ago is removed");
 }
+
+#[test]
+fn a_rate_limit_used_up_stops_the_run_without_counting_an_attempt() {
+    let t = TempSpool::new("paced");
+    for n in 0..3 {
+        t.spool.add(&token(&format!("r{n}"))).expect("queued");
+    }
+    let date = httpdate::fmt_http_date(SystemTime::now());
+    let reset = (SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs()
+        + 3600)
+        .to_string();
+    let none_left = [
+        ("Date", date.as_str()),
+        ("X-Rate-Limit-Remaining", "0"),
+        ("X-Rate-Limit-Reset", reset.as_str()),
+    ];
+    let server = ScriptedServer::start(vec![answer("202 Accepted", &none_left, "")]);
+    let client = ClientBuilder::new(&server.origin())
+        .deadline(Duration::from_secs(5))
+        .build()
+        .expect("client");
+    let (lines, report) = send(&t.spool, &client);
+    assert_eq!(server.requests().len(), 1, "{lines:?}");
+    assert_eq!((report.sent, report.deferred), (1, 2), "{lines:?}");
+    assert!(lines[1].starts_with("deferred r1 not sent: the receiver's rate limit"), "{lines:?}");
+    assert!(matches!(report.stopped, Some(Stop::Outage(_))), "{:?}", report.stopped);
+    let pending = t.files("pending");
+    assert!(pending.iter().all(|name| name.ends_with(".jwt")), "no attempt recorded: {pending:?}");
+}
+
+#[test]
+fn a_spool_missing_a_directory_is_mended() {
+    let t = TempSpool::new("mend");
+    t.spool.add(&token("m1")).expect("queued");
+    std::fs::remove_dir_all(t.dir.join("expired")).expect("remove expired/");
+    std::fs::remove_dir_all(t.dir.join("tmp")).expect("remove tmp/");
+    let again = Spool::open_existing(&t.dir).expect("pending/ is there");
+    assert_eq!(status(&again), (1, 0, 0));
+    assert!(t.dir.join("expired").is_dir() && t.dir.join("tmp").is_dir());
+}

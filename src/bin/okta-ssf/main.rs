@@ -153,7 +153,8 @@ pub(crate) struct Trust {
 
 impl Trust {
     /// The PEM bundles to trust beside Mozilla's roots. A system store that is empty (a
-    /// minimal container) or unreadable leaves the bundled roots, and says so at debug level.
+    /// minimal container) or unreadable leaves the bundled roots, and says so at debug level, or
+    /// as a warning when `SSL_CERT_FILE` or `SSL_CERT_DIR` named it.
     pub(crate) fn bundles(&self) -> Result<Vec<Vec<u8>>, Usage> {
         let mut bundles = Vec::new();
         if !self.no_system_roots {
