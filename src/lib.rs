@@ -269,7 +269,8 @@ impl Client {
         }
         // Only an attempt that could outlast the deadline pays for a per-request
         // configuration: its lookup, connect and phase bounds shrunk to fit in what is left.
-        let (options, remaining) = (&self.inner.options, deadline - Instant::now());
+        let options = &self.inner.options;
+        let remaining = deadline.saturating_duration_since(Instant::now());
         if remaining < options.connect_timeout * 2 + options.timeout {
             let connect = options.connect_timeout.min(remaining / 5);
             let phases = options.timeout.min(remaining - connect * 2);
