@@ -300,11 +300,11 @@ pub(crate) fn jwks(args: JwksArgs) -> Result<bool, Usage> {
     Ok(true)
 }
 
-/// Print the transmitter's SSF configuration document, to host at the well-known URL a
-/// Security Events Provider can be registered with instead of an issuer and a JWKS URL.
+/// Print the transmitter's SSF configuration document, for a well-known URL.
 ///
-/// The document names the issuer, the JWKS URL and push delivery (RFC 8935). The URL to host
-/// it at is printed on standard error.
+/// A Security Events Provider can be registered with a well-known URL instead of an issuer and
+/// a JWKS URL. The document names the issuer, the JWKS URL and push delivery (RFC 8935); the
+/// URL to host it at is printed on standard error.
 #[derive(clap::Args)]
 #[command(after_help = crate::EXIT_STATUSES)]
 pub(crate) struct MetadataArgs {
