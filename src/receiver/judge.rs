@@ -133,9 +133,12 @@ impl Jwks {
     /// As [`fetch`](Jwks::fetch); [`ReceiverError::JwksFetch`] also when a bundle holds no
     /// readable certificate.
     pub fn fetch_trusting(url: &str, roots_pem: &[Vec<u8>]) -> Result<Jwks, ReceiverError> {
-        // The same URL rules as a receiver's (only loopback may be plain HTTP): the public
-        // constructor that states them checks this URL too.
-        crate::Client::with_endpoint(url).map_err(|e| ReceiverError::JwksFetch(Box::new(e)))?;
+        Jwks::fetch_with(&Jwks::agent(roots_pem)?, url)
+    }
+
+    /// The agent that fetches JWKS documents, trusting Mozilla's roots and those in `roots_pem`:
+    /// made once, so that a refetch does not read the certificates again.
+    pub(super) fn agent(roots_pem: &[Vec<u8>]) -> Result<ureq::Agent, ReceiverError> {
         let mut tls = ureq::tls::TlsConfig::builder();
         if !roots_pem.is_empty() {
             let bundled = webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter();
@@ -156,13 +159,20 @@ impl Jwks {
             }
             tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&roots));
         }
-        let agent: ureq::Agent = ureq::Agent::config_builder()
+        Ok(ureq::Agent::config_builder()
             .tls_config(tls.build())
             .timeout_global(Some(DEFAULT_TIMEOUT))
             .timeout_connect(Some(DEFAULT_CONNECT_TIMEOUT))
             .max_redirects(0)
             .build()
-            .into();
+            .into())
+    }
+
+    /// Fetches the JWKS at `url` through `agent`.
+    pub(super) fn fetch_with(agent: &ureq::Agent, url: &str) -> Result<Jwks, ReceiverError> {
+        // The same URL rules as a receiver's (only loopback may be plain HTTP): the public
+        // constructor that states them checks this URL too.
+        crate::Client::with_endpoint(url).map_err(|e| ReceiverError::JwksFetch(Box::new(e)))?;
         let text = agent
             .get(url)
             .header("Accept", "application/json")
@@ -196,7 +206,7 @@ fn untrusted(e: ureq::Error) -> ReceiverError {
 #[derive(Clone, Debug)]
 pub(super) enum KeySource {
     Fixed(Jwks),
-    Url { url: String, roots: Vec<Vec<u8>>, cached: Jwks, fetched: Option<Instant> },
+    Url { url: String, agent: ureq::Agent, cached: Jwks, fetched: Option<Instant> },
 }
 
 /// What the receiver decided about one request.
@@ -304,11 +314,11 @@ impl Judge {
     }
 
     fn key(&self, kid: &str) -> Option<PublicKey> {
-        let (url, roots) = {
+        let (url, agent) = {
             let mut keys = lock(&self.keys);
             match &mut *keys {
                 KeySource::Fixed(jwks) => return jwks.get(kid).cloned(),
-                KeySource::Url { url, roots, cached, fetched } => {
+                KeySource::Url { url, agent, cached, fetched } => {
                     if let Some(key) = cached.get(kid) {
                         return Some(key.clone());
                     }
@@ -317,12 +327,12 @@ impl Judge {
                     }
                     // Claimed now, so that other connections do not fetch too.
                     *fetched = Some(Instant::now());
-                    (url.clone(), roots.clone())
+                    (url.clone(), agent.clone())
                 }
             }
         };
         // Fetched without the lock: connections whose keys are known are not held up.
-        let fresh = Jwks::fetch_trusting(&url, &roots).ok()?;
+        let fresh = Jwks::fetch_with(&agent, &url).ok()?;
         let key = fresh.get(kid).cloned();
         if let KeySource::Url { cached, .. } = &mut *lock(&self.keys) {
             *cached = fresh;

@@ -153,11 +153,12 @@ impl ReceiverConfig {
         audience: &str,
         roots_pem: &[Vec<u8>],
     ) -> Result<ReceiverConfig, ReceiverError> {
-        let cached = Jwks::fetch_trusting(url, roots_pem)?;
+        // One agent, for this fetch and every refetch.
+        let agent = Jwks::agent(roots_pem)?;
+        let cached = Jwks::fetch_with(&agent, url)?;
         let mut config = ReceiverConfig::new(Jwks::default(), issuers, audience);
         // `fetched` limits refetches for unknown kids; the first fetch does not count.
-        let (url, roots) = (url.to_owned(), roots_pem.to_vec());
-        config.keys = KeySource::Url { url, roots, cached, fetched: None };
+        config.keys = KeySource::Url { url: url.to_owned(), agent, cached, fetched: None };
         Ok(config)
     }
 
