@@ -80,20 +80,21 @@ fn add(spool: &Spool, files: &[PathBuf]) -> Result<bool, Usage> {
         }
         let added = match &line.problem {
             Some(problem) => Err(problem.clone()),
-            None => spool.add(&line.token).map_err(|e| match e {
-                SpoolError::InvalidToken(problem) => problem.to_string(),
-                other => {
+            None => match spool.add(&line.token) {
+                Ok(jti) => Ok(jti),
+                Err(SpoolError::InvalidToken(problem)) => Err(problem.to_string()),
+                // The spool itself failed (a full disk): the rest would fail too.
+                Err(other) => {
                     failure = Some(other.to_string());
-                    String::new()
+                    return;
                 }
-            }),
+            },
         };
         match added {
             Ok(jti) => {
                 queued += 1;
                 println!("queued {jti}");
             }
-            Err(_) if failure.is_some() => {}
             Err(reason) => {
                 invalid += 1;
                 println!("invalid {} {reason}", line.source);
