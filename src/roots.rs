@@ -18,9 +18,9 @@
 //! `SSL_CERT_DIR` when either is set, else from the system's usual bundle and directory. It is
 //! read once per process, however many clients are built. A store that is empty or cannot be
 //! read is an error ([`SystemRootsError::Empty`]), never a silent loss of trust: the caller
-//! decides whether the bundled roots alone will do (the `okta-ssf` command goes on with them,
-//! saying so at debug level, or as a warning when `SSL_CERT_FILE` or `SSL_CERT_DIR` named the
-//! store). A file or directory those variables name that cannot be read is logged as a warning.
+//! decides whether the bundled roots alone will do (the `okta-ssf` command goes on with them).
+//! A store that `SSL_CERT_FILE` or `SSL_CERT_DIR` names and that is empty, or a file or directory
+//! they name that cannot be read, is also logged as a warning.
 //!
 //! ```no_run
 //! use okta_ssf::ClientBuilder;
@@ -86,7 +86,11 @@ fn read_store() -> Result<Vec<u8>, SystemRootsError> {
         }
     }
     if store.certs.is_empty() {
-        return Err(SystemRootsError::Empty { problems });
+        let empty = SystemRootsError::Empty { problems };
+        if named {
+            log::warn!("{empty} (named by SSL_CERT_FILE or SSL_CERT_DIR)");
+        }
+        return Err(empty);
     }
     log::debug!("{} certificates in the system's store", store.certs.len());
     // The store arrives as DER; the builder takes PEM, as a person's bundle would be.

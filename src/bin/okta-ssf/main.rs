@@ -153,21 +153,13 @@ pub(crate) struct Trust {
 
 impl Trust {
     /// The PEM bundles to trust beside Mozilla's roots. A system store that is empty (a
-    /// minimal container) or unreadable leaves the bundled roots, and says so at debug level, or
-    /// as a warning when `SSL_CERT_FILE` or `SSL_CERT_DIR` named it.
+    /// minimal container) or unreadable leaves the bundled roots (`okta_ssf::roots` warns when
+    /// `SSL_CERT_FILE` or `SSL_CERT_DIR` named it).
     pub(crate) fn bundles(&self) -> Result<Vec<Vec<u8>>, Usage> {
         let mut bundles = Vec::new();
         if !self.no_system_roots {
             match okta_ssf::roots::system_roots_pem() {
                 Ok(pem) => bundles.push(pem.to_vec()),
-                // Named on purpose but unreadable: say so, not only in the debug log.
-                Err(e)
-                    if ["SSL_CERT_FILE", "SSL_CERT_DIR"]
-                        .iter()
-                        .any(|v| std::env::var_os(v).is_some()) =>
-                {
-                    log::warn!("{e}; trusting Mozilla's bundled roots (and --root-certs) only");
-                }
                 Err(e) => log::debug!("{e}; trusting Mozilla's bundled roots"),
             }
         }
