@@ -208,23 +208,61 @@ impl Client {
     /// As [`publish`](Client::publish), the same details on the error ([`Error::response`]).
     pub fn publish_detailed(&self, token: &str) -> Result<Delivery, Error> {
         let token = token.trim_ascii();
-        let options = &self.inner.options;
-        if options.token_check == TokenCheck::Enforce {
+        if self.inner.options.token_check == TokenCheck::Enforce {
             check_token(token).map_err(Error::InvalidToken)?;
         }
+        // The URI was parsed once, when the client was built; a clone shares its bytes.
+        let post = || ureq::http::Request::post(self.inner.target.uri.clone());
+        let post =
+            || post().header("Content-Type", SECEVENT_JWT).header("Accept", "application/json");
+        self.exchange(post, token.as_bytes(), |answer, n| read_answer(answer, n, token.as_bytes()))
+    }
+
+    /// Sends the request `make` starts, with `body`, and reads the answer with `read`, as often
+    /// as this client's retry policy, pacing and deadline allow; for `publish` and the provider
+    /// API (`okta_ssf::provider`) alike.
+    fn exchange<B: ureq::AsSendBody + Copy, T: AsRef<ResponseInfo>>(
+        &self,
+        make: impl Fn() -> ureq::http::request::Builder,
+        body: B,
+        read: impl Fn(ureq::http::Response<ureq::Body>, u32) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let (options, policy) = (&self.inner.options, &self.inner.options.retry);
         let deadline = Instant::now() + options.deadline;
-        let policy = &options.retry;
         let mut first_request_id = None;
         let mut attempt = 1;
         loop {
-            let retry = (attempt > 1).then(|| (attempt - 1, first_request_id.as_deref()));
-            let send = || self.send_once(token.as_bytes(), deadline, attempt, retry);
+            let send = || {
+                let mut request = make();
+                if attempt > 1 {
+                    request = request.header("X-Okta-Retry-Count", (attempt - 1).to_string());
+                    if let Some(id) = &first_request_id {
+                        request = request.header("X-Okta-Retry-For", id);
+                    }
+                }
+                let failed = |e| Error::from_transport(e, attempt);
+                let mut request = request.body(body).map_err(|e| failed(ureq::Error::Http(e)))?;
+                // Only an attempt that could outlast the deadline pays for a per-request
+                // configuration: its lookup, connect and phase bounds shrunk to fit what is left.
+                let remaining = deadline.saturating_duration_since(Instant::now());
+                if remaining < options.connect_timeout * 2 + options.timeout {
+                    let connect = options.connect_timeout.min(remaining / 5);
+                    let phases = options.timeout.min(remaining - connect * 2);
+                    let config = self.inner.agent.configure_request(request);
+                    request = bounded_phases!(config, connect, phases).build();
+                }
+                read(self.inner.agent.run(request).map_err(failed)?, attempt)
+            };
             let err = match self.paced(deadline, attempt, send) {
-                Ok(delivery) => return Ok(delivery),
+                Ok(answer) => return Ok(answer),
                 Err(err) => err,
             };
-            if matches!(err, Error::Connect { .. } | Error::Timeout { .. }) {
-                lock(&self.inner.known).clear();
+            // Forget the addresses when connecting to them failed, not when an answer was late.
+            if let Error::Connect { source, .. } | Error::Timeout { source, .. } = &err {
+                match source.downcast_ref() {
+                    Some(ureq::Error::Timeout(phase)) if *phase != ureq::Timeout::Connect => {}
+                    _ => lock(&self.inner.known).clear(),
+                }
             }
             if attempt == 1 {
                 first_request_id =
@@ -245,50 +283,15 @@ impl Client {
         }
     }
 
-    /// Request number `attempt` of a call; `retry` is the retry number and the first answer's
-    /// request id, for Okta's retry headers.
-    fn send_once(
-        &self,
-        body: &[u8],
-        deadline: Instant,
-        attempt: u32,
-        retry: Option<(u32, Option<&str>)>,
-    ) -> Result<Delivery, Error> {
-        let mut request = self
-            .inner
-            .agent
-            // Parsed once, when the client was built; a clone shares its bytes.
-            .post(self.inner.target.uri.clone())
-            .header("Content-Type", SECEVENT_JWT)
-            .header("Accept", "application/json");
-        if let Some((count, first_request_id)) = retry {
-            request = request.header("X-Okta-Retry-Count", count.to_string());
-            if let Some(id) = first_request_id {
-                request = request.header("X-Okta-Retry-For", id);
-            }
-        }
-        // Only an attempt that could outlast the deadline pays for a per-request
-        // configuration: its lookup, connect and phase bounds shrunk to fit in what is left.
-        let options = &self.inner.options;
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        if remaining < options.connect_timeout * 2 + options.timeout {
-            let connect = options.connect_timeout.min(remaining / 5);
-            let phases = options.timeout.min(remaining - connect * 2);
-            request = bounded_phases!(request.config(), connect, phases).build();
-        }
-        let response = request.send(body).map_err(|e| Error::from_transport(e, attempt))?;
-        read_answer(response, attempt, body)
-    }
-
     /// Runs `send` once the rate limit the last answers told of allows one more request in
     /// flight, after waiting for an answer or the window's reset if it must; never, with
     /// [`Error::RateLimited`], when the reset lies past `deadline`.
-    fn paced(
+    fn paced<T: AsRef<ResponseInfo>>(
         &self,
         deadline: Instant,
         attempt: u32,
-        send: impl FnOnce() -> Result<Delivery, Error>,
-    ) -> Result<Delivery, Error> {
+        send: impl FnOnce() -> Result<T, Error>,
+    ) -> Result<T, Error> {
         if !self.inner.options.rate_limit_pacing {
             return send();
         }
@@ -317,7 +320,7 @@ impl Client {
         let result = send();
         let mut window = lock(&self.inner.window);
         window.in_flight -= 1;
-        if let Some(info) = result.as_ref().map_or_else(Error::response, |d| Some(&d.info)) {
+        if let Some(info) = result.as_ref().map_or_else(Error::response, |d| Some(d.as_ref())) {
             window.learn(info, self.inner.options.retry.max_server_wait);
         }
         // Waking no one would still cost a system call on every request.
@@ -391,6 +394,11 @@ impl ureq::unversioned::resolver::Resolver for Resolver {
         };
         let name = ureq::unversioned::resolver::DefaultResolver::host_and_port(scheme, authority)
             .ok_or(ureq::Error::HostNotFound)?;
+        let mut found = self.empty();
+        if let Ok(address) = name.parse::<std::net::SocketAddr>() {
+            found.push(address); // an IP address: nothing to look up, no thread
+            return Ok(found);
+        }
         if let Some((at, addresses)) = lock(&self.known).get(&name) {
             if at.elapsed() < self.lifetime {
                 return Ok(addresses.clone());
@@ -410,7 +418,6 @@ impl ureq::unversioned::resolver::Resolver for Resolver {
             Ok(Err(e)) => return Err(failed(Some(e))),
             Err(_) => return Err(failed(None)),
         };
-        let mut found = self.empty();
         for address in addresses {
             if found.try_push(address).is_err() {
                 break;
@@ -564,8 +571,7 @@ impl ClientBuilder {
         self
     }
 
-    /// When and how a failed request is tried again. Defaults to [`RetryPolicy::new`]: up to 2
-    /// retries. [`RetryPolicy::never`] turns retries off.
+    /// When a failed request is tried again: [`RetryPolicy::new`] (2 retries) by default.
     pub fn retry(mut self, policy: RetryPolicy) -> ClientBuilder {
         self.retry = policy;
         self
@@ -589,8 +595,7 @@ impl ClientBuilder {
         self
     }
 
-    /// Connects directly, whatever the environment's proxy variables say (see
-    /// [`proxy`](ClientBuilder::proxy)).
+    /// Connects directly, whatever the environment's proxy variables say.
     pub fn no_proxy(mut self) -> ClientBuilder {
         self.proxy = ProxyChoice::Off;
         self
@@ -611,8 +616,7 @@ impl ClientBuilder {
         self
     }
 
-    /// Whether [`Client::publish`] runs [`check_token`] before sending. Defaults to
-    /// [`TokenCheck::Enforce`].
+    /// Whether [`Client::publish`] runs [`check_token`] first. Defaults to [`TokenCheck::Enforce`].
     pub fn token_check(mut self, check: TokenCheck) -> ClientBuilder {
         self.token_check = check;
         self
@@ -655,7 +659,6 @@ impl ClientBuilder {
             TargetMode::OktaDomain => Error::InvalidDomain(e),
             TargetMode::Endpoint => Error::InvalidEndpoint(e),
         })?;
-
         let mut user_agent = concat!("okta-ssf/", env!("CARGO_PKG_VERSION")).to_owned();
         if let Some(product) = &self.user_agent_product {
             let product = product.trim();
@@ -665,7 +668,6 @@ impl ClientBuilder {
             user_agent.push(' ');
             user_agent.push_str(product);
         }
-
         // A proxy between this process and a receiver on the same machine is never wanted,
         // and is what a stray HTTP_PROXY in a developer's shell would do.
         if target.loopback && matches!(self.proxy, ProxyChoice::FromEnvironment) {
@@ -678,7 +680,6 @@ impl ClientBuilder {
             }
             ProxyChoice::FromEnvironment => ureq::Proxy::try_from_env(),
         };
-
         let mut tls = ureq::tls::TlsConfig::builder();
         if !self.extra_roots_pem.is_empty() || !self.bundled_roots {
             let bundled =
@@ -693,7 +694,6 @@ impl ClientBuilder {
             }
             tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&roots));
         }
-
         self.connect_timeout = self.connect_timeout.min(MAX_DURATION);
         self.timeout = self.timeout.min(MAX_DURATION);
         self.deadline = self.deadline.min(MAX_DURATION);
@@ -974,6 +974,12 @@ pub struct Delivery {
     info: ResponseInfo,
 }
 
+impl AsRef<ResponseInfo> for Delivery {
+    fn as_ref(&self) -> &ResponseInfo {
+        &self.info
+    }
+}
+
 impl Delivery {
     /// The receiver's verdict.
     pub fn status(&self) -> &Status {
@@ -994,10 +1000,7 @@ impl Delivery {
 
 /// What an HTTP answer said about itself: status, request id, rate limit, the server's words.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct ResponseInfo(
-    // Boxed so that `Error`, which holds one in most variants, stays small.
-    Box<Details>,
-);
+pub struct ResponseInfo(Box<Details>); // boxed: `Error` holds one in most variants, and stays small
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct Details {
@@ -1054,10 +1057,7 @@ struct ServerSays<'a>(&'a ResponseInfo);
 
 impl fmt::Display for ServerSays<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.0.0.message {
-            Some(m) => write!(f, " (server says: {m})"),
-            None => Ok(()),
-        }
+        self.0.0.message.as_ref().map_or(Ok(()), |m| write!(f, " (server says: {m})"))
     }
 }
 

@@ -105,6 +105,43 @@ fn a_failed_connect_forgets_the_addresses() {
     assert_eq!(lookups_of(&name), 3, "each attempt after a refused connect looks up again");
 }
 
+#[test]
+fn a_late_answer_keeps_the_addresses() {
+    let server = ScriptedServer::start(vec![common::Action::Silent]);
+    let name = server.origin().replace("127.0.0.1", "localhost").replace("http://", "");
+    lookups_of(&name);
+    let client = ClientBuilder::new(&format!("http://{name}"))
+        .timeout(Duration::from_millis(200))
+        .retry(quick_retries())
+        .build()
+        .expect("client");
+    let err = client.publish(&vector_token()).expect_err("never answered");
+    assert!(matches!(err, Error::Timeout { attempts: 3, .. }), "{err:?}");
+    assert_eq!(lookups_of(&name), 1, "the connection worked: the addresses were right");
+}
+
+#[test]
+fn an_ip_address_is_never_looked_up() {
+    let server = KeepAliveServer::start();
+    let name = format!("127.0.0.1:{}", server.port);
+    let client = ClientBuilder::new(&format!("http://{name}"))
+        .dns_cache(Duration::ZERO)
+        .deadline(Duration::from_millis(1))
+        .retry(RetryPolicy::never())
+        .build()
+        .expect("client");
+    // A millisecond leaves no time for a lookup thread, and none is needed.
+    for _ in 0..3 {
+        if let Err(err) = client.publish(&vector_token()) {
+            assert!(
+                !matches!(err, Error::NameTimeout { .. } | Error::NameNotFound { .. }),
+                "{err:?}"
+            );
+        }
+    }
+    assert_eq!(lookups_of(&name), 0);
+}
+
 /// Now as an HTTP date and as seconds since the epoch.
 fn server_now() -> (String, u64) {
     let now = SystemTime::now();
