@@ -25,8 +25,9 @@
 //! what Okta refuses or drops in a token that passes the check), `sign` adds `okta_ssf::sign`
 //! (events, RS256 and ES256 signing, the JWKS), `receiver` adds `okta_ssf::receiver` (an
 //! Okta-like receiver), `system-roots` adds `okta_ssf::roots` (the system's certificate store),
-//! `spool` adds `okta_ssf::spool` (tokens kept between cron runs) and `cli` the `okta-ssf`
-//! command. Each is built on this module's public API; none is async.
+//! `spool` adds `okta_ssf::spool` (tokens kept between cron runs), `provider` adds
+//! `okta_ssf::provider` (Okta's Security Events Providers API) and `cli` the `okta-ssf` command.
+//! Each is built on this module's API; none is async.
 //!
 //! # Example: publish one token
 //!
@@ -82,6 +83,8 @@ use serde_json::{Map, Value};
 
 #[cfg(feature = "lint")]
 pub mod lint;
+#[cfg(feature = "provider")]
+pub mod provider;
 #[cfg(feature = "receiver")]
 pub mod receiver;
 #[cfg(feature = "system-roots")]
@@ -213,18 +216,17 @@ impl Client {
         }
         // The URI was parsed once, when the client was built; a clone shares its bytes.
         let post = || ureq::http::Request::post(self.inner.target.uri.clone());
-        let post =
-            || post().header("Content-Type", SECEVENT_JWT).header("Accept", "application/json");
-        self.exchange(post, token.as_bytes(), |answer, n| read_answer(answer, n, token.as_bytes()))
+        let post = || post().header("Content-Type", SECEVENT_JWT);
+        let post = || post().header("Accept", "application/json").body(token.as_bytes());
+        self.exchange(post, |answer, n| read_answer(answer, n, token.as_bytes()))
     }
 
-    /// Sends the request `make` starts, with `body`, and reads the answer with `read`, as often
-    /// as this client's retry policy, pacing and deadline allow; for `publish` and the provider
-    /// API (`okta_ssf::provider`) alike.
-    fn exchange<B: ureq::AsSendBody + Copy, T: AsRef<ResponseInfo>>(
+    /// Sends the request `make` builds, afresh for each attempt, and reads the answer with
+    /// `read`, as often as this client's retry policy, pacing and deadline allow; for `publish`
+    /// and the provider API (`okta_ssf::provider`) alike.
+    fn exchange<B: ureq::AsSendBody, T: AsRef<ResponseInfo>>(
         &self,
-        make: impl Fn() -> ureq::http::request::Builder,
-        body: B,
+        make: impl Fn() -> ureq::http::Result<ureq::http::Request<B>>,
         read: impl Fn(ureq::http::Response<ureq::Body>, u32) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let (options, policy) = (&self.inner.options, &self.inner.options.retry);
@@ -233,15 +235,17 @@ impl Client {
         let mut attempt = 1;
         loop {
             let send = || {
-                let mut request = make();
+                let failed = |e| Error::from_transport(e, attempt);
+                let mut request = make().map_err(|e| failed(ureq::Error::Http(e)))?;
                 if attempt > 1 {
-                    request = request.header("X-Okta-Retry-Count", (attempt - 1).to_string());
-                    if let Some(id) = &first_request_id {
-                        request = request.header("X-Okta-Retry-For", id);
+                    let headers = request.headers_mut();
+                    headers.insert("X-Okta-Retry-Count", (attempt - 1).into());
+                    if let Some(id) =
+                        first_request_id.as_deref().and_then(|id: &str| id.parse().ok())
+                    {
+                        headers.insert("X-Okta-Retry-For", id);
                     }
                 }
-                let failed = |e| Error::from_transport(e, attempt);
-                let mut request = request.body(body).map_err(|e| failed(ureq::Error::Http(e)))?;
                 // Only an attempt that could outlast the deadline pays for a per-request
                 // configuration: its lookup, connect and phase bounds shrunk to fit what is left.
                 let remaining = deadline.saturating_duration_since(Instant::now());
@@ -1142,7 +1146,7 @@ pub enum Error {
     },
     /// The receiver's name (or the proxy's) could not be looked up: it does not exist, or the
     /// name servers could not say. Retried like a connection failure.
-    #[error("could not look up the name `{host}`{}; check the domain, and the machine's DNS", Tries(*.attempts))]
+    #[error("could not look up the name `{host}`{}; check the domain, and the machine's DNS", tries(*.attempts))]
     NameNotFound {
         /// The name that was looked up.
         host: String,
@@ -1153,7 +1157,7 @@ pub enum Error {
     },
     /// Looking up the receiver's name (or the proxy's) took longer than the connect timeout or
     /// what was left of the deadline. Retried like a connection failure.
-    #[error("looking up the name `{host}` timed out{}; check the machine's DNS", Tries(*.attempts))]
+    #[error("looking up the name `{host}` timed out{}; check the machine's DNS", tries(*.attempts))]
     NameTimeout {
         /// The name that was looked up.
         host: String,
@@ -1161,7 +1165,7 @@ pub enum Error {
         attempts: u32,
     },
     /// The connection could not be opened: the host refused or could not be reached.
-    #[error("could not connect to the receiver{}", Tries(*.attempts))]
+    #[error("could not connect to the receiver{}", tries(*.attempts))]
     Connect {
         /// The underlying failure.
         source: BoxError,
@@ -1188,7 +1192,7 @@ pub enum Error {
     },
     /// Connecting or the request ran out of time ([`ClientBuilder::timeout`]). Whether the
     /// receiver got the token is unknown; sending it again is safe.
-    #[error("request to the receiver timed out{}", Tries(*.attempts))]
+    #[error("request to the receiver timed out{}", tries(*.attempts))]
     Timeout {
         /// The underlying failure.
         source: BoxError,
@@ -1197,7 +1201,7 @@ pub enum Error {
     },
     /// The connection broke before the answer was complete. Whether the receiver got the token
     /// is unknown; sending it again is safe.
-    #[error("connection to the receiver broke{}", Tries(*.attempts))]
+    #[error("connection to the receiver broke{}", tries(*.attempts))]
     Transport {
         /// The underlying failure.
         source: BoxError,
@@ -1233,15 +1237,8 @@ impl fmt::Display for Limited<'_> {
 }
 
 /// ` after N attempts` when there was more than one.
-struct Tries(u32);
-
-impl fmt::Display for Tries {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            0 | 1 => Ok(()),
-            n => write!(f, " after {n} attempts"),
-        }
-    }
+fn tries(n: u32) -> String {
+    if n > 1 { format!(" after {n} attempts") } else { String::new() }
 }
 
 impl Error {

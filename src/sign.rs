@@ -318,7 +318,17 @@ impl SigningKey {
     ///
     /// As [`signature`](SigningKey::signature).
     pub fn sign_claims(&self, claims: &Map<String, Value>) -> Result<String, SignError> {
-        let header = URL_SAFE_NO_PAD.encode(self.header().to_string().as_bytes());
+        self.sign_jws(&self.header(), claims)
+    }
+
+    /// Signs `claims` as a compact JWS under `header`, for the JWTs other than SETs that the
+    /// provider API's OAuth needs (a client assertion, a DPoP proof).
+    pub(crate) fn sign_jws(
+        &self,
+        header: &Value,
+        claims: &Map<String, Value>,
+    ) -> Result<String, SignError> {
+        let header = URL_SAFE_NO_PAD.encode(header.to_string().as_bytes());
         let claims = URL_SAFE_NO_PAD.encode(Value::Object(claims.clone()).to_string().as_bytes());
         let signing_input = format!("{header}.{claims}");
         let signature = self.signature(signing_input.as_bytes())?;
