@@ -22,6 +22,8 @@
 //! when it answers `use_dpop_nonce`), and on each API call with the token's hash (`ath`) and
 //! `Authorization: DPoP …`. An app that issues plain `Bearer` tokens gets `Bearer`.
 //!
+//! [`probe`] asks the org's SET endpoint whether a receiver is there, and what its clock says.
+//!
 //! **Secrets.** No API token, private key, access token, client assertion or DPoP proof appears
 //! in a `Debug` or `Display` string, an error or a log line.
 //!
@@ -54,8 +56,8 @@ use ureq::http::{Method, Request, Response};
 
 use crate::sign::{SignError, SigningKey};
 use crate::{
-    Client, ClientBuilder, Error, ResponseInfo, bounded_text, lock, okta_summary, read_body,
-    response_info,
+    Client, ClientBuilder, Error, ResponseInfo, Status, bounded_text, lock, okta_summary,
+    read_body, response_info,
 };
 
 /// The path of the providers API, appended to the org's origin.
@@ -939,6 +941,53 @@ impl OAuth {
         }
         key.sign_jws(&header, &claims)
     }
+}
+
+/// What the org's SET endpoint answered [`probe`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Probe {
+    /// The receiver's answer as [`Client::publish`] reads it: a live Okta receiver refuses the
+    /// probe with `400` `invalid_request`; a `404` says no receiver is there.
+    pub outcome: Result<Status, Error>,
+    /// The answer's `Date`: the server's clock, to compare with this machine's (Okta checks
+    /// a SET's `iat` against its own).
+    pub date: Option<SystemTime>,
+}
+
+/// The body [`probe`] sends: not a token, so no event can come of it.
+const PROBE: &[u8] = b"okta-ssf-probe.not-a-token";
+
+/// Sends the receiver of `client` a body that is not a token (nothing can be taken as an
+/// event), to learn whether an SSF receiver answers there and what its clock says, as
+/// `okta-ssf doctor` does. Any HTTP answer is read as it is, never retried; a request that gets
+/// none is retried as [`Client::publish`] retries it.
+///
+/// # Errors
+///
+/// The [`Error`] of a request that got no HTTP answer: the name, the connection, TLS (an
+/// untrusted certificate included), a timeout.
+pub fn probe(client: &Client) -> Result<Probe, Error> {
+    struct Probed(ResponseInfo, Probe);
+    impl AsRef<ResponseInfo> for Probed {
+        fn as_ref(&self) -> &ResponseInfo {
+            &self.0
+        }
+    }
+    let make = || {
+        let request = Request::post(client.endpoint()).header("Content-Type", crate::SECEVENT_JWT);
+        request.header("Accept", "application/json").body(PROBE)
+    };
+    let read = |response: Response<ureq::Body>, attempt| {
+        let header = response.headers().get("date").and_then(|v| v.to_str().ok());
+        let date =
+            header.and_then(crate::parse_http_date).map(|s| UNIX_EPOCH + Duration::from_secs(s));
+        let info = response_info(&response, attempt);
+        let outcome =
+            crate::read_answer(response, attempt, PROBE).map(crate::Delivery::into_status);
+        Ok(Probed(info, Probe { outcome, date }))
+    };
+    client.exchange(make, read).map(|probed| probed.1)
 }
 
 fn unix_now() -> u64 {

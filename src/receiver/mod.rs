@@ -127,6 +127,13 @@ impl ReceiverConfig {
         }
     }
 
+    /// The verdict a receiver of this configuration would give one request with this
+    /// `Content-Type` and body, with no receiver started: to check a set-up (as `okta-ssf
+    /// doctor` does) or a transmitter's tokens in a test.
+    pub fn judge_one(self, content_type: Option<&str>, body: &[u8]) -> Verdict {
+        Judge::new(self.keys, self.issuers, self.audience).judge(content_type, body)
+    }
+
     /// Like [`new`](ReceiverConfig::new), with the JWKS fetched from `url` now, and again (at
     /// most once per [`JWKS_REFETCH_INTERVAL`]) when a token names a `kid` it lacks.
     ///

@@ -2,8 +2,10 @@
 //!
 //! Built on the `okta_ssf` library; see `okta-ssf --help`.
 
+mod doctor;
 mod input;
 mod inspect;
+mod provider;
 mod publish;
 mod serve;
 mod sign;
@@ -53,6 +55,13 @@ enum Command {
         #[command(subcommand)]
         command: spool::SpoolCommand,
     },
+    /// Manage the org's Security Events Providers: the registrations that tell Okta which
+    /// issuer and JWKS to trust.
+    Provider {
+        #[command(subcommand)]
+        command: provider::ProviderCommand,
+    },
+    Doctor(doctor::DoctorArgs),
     /// Print a completion script for SHELL to standard output.
     ///
     /// For example, `okta-ssf completions bash > /etc/bash_completion.d/okta-ssf`.
@@ -117,6 +126,8 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::serve(args),
         Command::Demo(args) => serve::demo(args),
         Command::Spool { command } => spool::run(command),
+        Command::Provider { command } => provider::run(command),
+        Command::Doctor(args) => doctor::run(args),
         Command::Completions { shell } => {
             let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "okta-ssf", &mut std::io::stdout());
