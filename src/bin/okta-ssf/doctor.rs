@@ -329,13 +329,13 @@ fn provider(args: &DoctorArgs) -> (Option<Check>, Option<String>) {
     let (id, name) = (&found.id, &found.name);
     let result = match (&args.jwks_url, &registered) {
         (Some(wanted), Some(theirs)) if wanted != theirs => Err(format!(
-            "provider {id} ({name:?}) has JWKS URL {theirs}, not --jwks-url {wanted}: `okta-ssf provider update {id}` with the one you host"
+            "{id} ({name:?}) has JWKS URL {theirs}, not --jwks-url {wanted}: `okta-ssf provider update {id}` with the one you host"
         )),
         _ if found.status != ProviderStatus::Active => Err(format!(
-            "provider {id} ({name:?}) is {}: Okta refuses its SETs; `okta-ssf provider activate {id}`",
+            "{id} ({name:?}) is {}: Okta refuses its SETs; `okta-ssf provider activate {id}`",
             found.status
         )),
-        _ => Ok(format!("provider {id} ({name:?}) has this issuer and JWKS URL, and is ACTIVE")),
+        _ => Ok(format!("{id} ({name:?}) has this issuer and JWKS URL, and is ACTIVE")),
     };
     (Some(result), registered)
 }
