@@ -347,7 +347,7 @@ pub fn check_https_url(what: &str, url: &str) -> Result<(), ProviderError> {
             Ok(())
         }
         Ok(uri) if uri.scheme_str() == Some("http") => {
-            invalid("must be https://: Okta fetches keys over TLS only")
+            invalid("must be https://, not http://: Okta reaches it over TLS only")
         }
         _ => invalid(
             "must be an absolute https:// URL, such as https://transmitter.example.com/jwks.json",

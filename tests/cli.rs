@@ -1241,7 +1241,7 @@ fn metadata_and_a_jwks_for_rotation() {
         (
             "https://t.example.com",
             "http://t.example.com/j",
-            "--jwks-url must be an absolute https://",
+            "--jwks-url must be https://, not http://",
         ),
         ("t.example.com", "https://t.example.com/j", "--iss must be an absolute https://"),
     ] {

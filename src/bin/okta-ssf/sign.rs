@@ -4,6 +4,7 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use okta_ssf::lint::EventType;
+use okta_ssf::provider::{ProviderError, check_https_url};
 use okta_ssf::sign::{
     ComplianceStatus, Event, InitiatingEntity, RiskLevel, SetBuilder, SignError, SigningKey,
     Subject, public_jwk,
@@ -318,18 +319,10 @@ pub(crate) struct MetadataArgs {
 
 pub(crate) fn metadata(args: MetadataArgs) -> Result<bool, Usage> {
     for (flag, value) in [("--iss", &args.iss), ("--jwks-url", &args.jwks_url)] {
-        if value.trim() != value {
-            return Err(Usage(format!(
-                "{flag} has spaces around it; Okta compares it byte for byte"
-            )));
-        }
-        let host =
-            value.strip_prefix("https://").and_then(|rest| rest.split(['/', '?', '#']).next());
-        if host.is_none_or(str::is_empty) {
-            return Err(Usage(format!(
-                "{flag} must be an absolute https:// URL, such as https://transmitter.example.com"
-            )));
-        }
+        check_https_url(flag, value).map_err(|e| match e {
+            ProviderError::InvalidRequest(why) => Usage(why),
+            other => Usage(other.to_string()),
+        })?;
     }
     let document = serde_json::json!({
         "spec_version": "1_0",
