@@ -138,7 +138,8 @@ impl Credentials {
     ///
     /// # Errors
     ///
-    /// [`ProviderError::Credentials`] when neither is set or a part is missing or unreadable.
+    /// [`ProviderError::NoCredentials`] when neither is set, [`ProviderError::Credentials`] when
+    /// a part is missing or unreadable.
     pub fn from_env() -> Result<Credentials, ProviderError> {
         Credentials::from_lookup(|name| std::env::var(name).ok())
     }
@@ -153,7 +154,8 @@ impl Credentials {
         let private_key = match mode.as_deref() {
             Some("ssws") | None if token.is_some() => None,
             Some("ssws") => return Err(missing("OKTA_CLIENT_AUTHORIZATIONMODE is SSWS but OKTA_CLIENT_TOKEN is not set")),
-            Some("privatekey") | None => Some(client_id.ok_or_else(|| missing("set OKTA_CLIENT_TOKEN (an API token), or OKTA_CLIENT_CLIENTID, OKTA_CLIENT_PRIVATEKEY and OKTA_CLIENT_KID (an API service app)"))?),
+            Some("privatekey") => Some(client_id.ok_or_else(|| missing("OKTA_CLIENT_AUTHORIZATIONMODE is PrivateKey but OKTA_CLIENT_CLIENTID is not set"))?),
+            None => Some(client_id.ok_or(ProviderError::NoCredentials)?),
             Some(_) => return Err(missing("OKTA_CLIENT_AUTHORIZATIONMODE must be SSWS or PrivateKey")),
         };
         let Some(client_id) = private_key else {
@@ -431,7 +433,13 @@ pub enum ProviderError {
     /// A [`ProviderRequest`] breaks a rule; nothing was sent.
     #[error("invalid provider request: {0}")]
     InvalidRequest(String),
-    /// The management credentials are missing or incomplete; nothing was sent.
+    /// No management credentials in the environment: neither `OKTA_CLIENT_TOKEN` nor
+    /// `OKTA_CLIENT_CLIENTID` is set ([`Credentials::from_env`]).
+    #[error(
+        "no management credentials: set OKTA_CLIENT_TOKEN (an API token), or OKTA_CLIENT_CLIENTID, OKTA_CLIENT_PRIVATEKEY and OKTA_CLIENT_KID (an API service app)"
+    )]
+    NoCredentials,
+    /// The management credentials are incomplete or unreadable; nothing was sent.
     #[error("management credentials: {0}")]
     Credentials(String),
     /// The OAuth key cannot be read, or signing with it failed; nothing was sent.

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 use okta_ssf::provider::{Credentials, ProviderError, ProviderStatus, Providers, check_https_url};
-use okta_ssf::receiver::{Jwks, ReceiverConfig};
+use okta_ssf::receiver::{Jwks, ReceiverConfig, ReceiverError};
 use okta_ssf::sign::{Event, SetBuilder, SigningKey, Subject};
 use okta_ssf::{Client, ErrorCode, SECEVENT_JWT, Status};
 use serde_json::json;
@@ -146,14 +146,16 @@ pub(crate) fn run(args: DoctorArgs) -> Result<bool, Usage> {
     // 4 and 5. The JWKS, the key and a signed token.
     match jwks_url {
         None => {
-            report.skip(
-                "jwks",
-                "give --jwks-url (or management credentials to read it from the provider)",
-            );
+            let why = match registered.0 {
+                None => "give --jwks-url (or management credentials to read it from the provider)",
+                Some(_) => "give --jwks-url: no provider registered with --iss names one",
+            };
+            report.skip("jwks", why);
             report.skip("token", "no JWKS to verify with");
         }
         Some(url) => {
-            let (jwks, token) = keys_and_token(&url, &bundles, &key, &args.iss, client.origin());
+            let (jwks, token) =
+                keys_and_token(&url, &args.org.trust, &bundles, &key, &args.iss, client.origin());
             let verified = jwks.is_ok();
             report.line("jwks", jwks);
             match verified {
@@ -243,6 +245,7 @@ fn endpoint(client: &Client, outcome: &Result<Status, okta_ssf::Error>) -> Check
 /// Checks 4 and 5: the JWKS at `url` against `key`, then a token signed with it.
 fn keys_and_token(
     url: &str,
+    trust: &crate::Trust,
     bundles: &[Vec<u8>],
     key: &SigningKey,
     iss: &str,
@@ -250,10 +253,17 @@ fn keys_and_token(
 ) -> (Check, Check) {
     let failed = |why: String| (Err(why), Err(String::new()));
     if let Err(e) = check_https_url("the JWKS URL", url) {
-        return failed(format!("{e}"));
+        return failed(match e {
+            ProviderError::InvalidRequest(why) => why,
+            e => e.to_string(),
+        });
     }
     let jwks = match Jwks::fetch_trusting(url, bundles) {
         Ok(jwks) => jwks,
+        Err(ReceiverError::JwksUntrusted(_)) => {
+            let host = url.split('/').nth(2).unwrap_or_default();
+            return failed(trust.advice(host));
+        }
         Err(e) => return failed(format!("{url}: {}", chain(&e))),
     };
     let subject = Subject::user_email("okta-ssf-doctor@example.invalid");
@@ -295,7 +305,7 @@ type Check = Result<String, String>;
 fn provider(args: &DoctorArgs) -> (Option<Check>, Option<String>) {
     let credentials = match Credentials::from_env() {
         Ok(credentials) => credentials.dpop(!args.org.no_dpop),
-        Err(ProviderError::Credentials(_)) => return (None, None),
+        Err(ProviderError::NoCredentials) => return (None, None),
         Err(e) => return (Some(Err(chain(&e))), None),
     };
     let listed = args
@@ -303,7 +313,7 @@ fn provider(args: &DoctorArgs) -> (Option<Check>, Option<String>) {
         .builder()
         .map_err(|Usage(message)| message)
         .and_then(|builder| Providers::new(builder, credentials).map_err(|e| chain(&e)))
-        .and_then(|providers| providers.list().map_err(|e| chain(&e)));
+        .and_then(|providers| providers.list().map_err(|e| args.org.advice(&e)));
     let all = match listed {
         Ok(all) => all,
         Err(message) => return (Some(Err(message)), None),
@@ -313,9 +323,9 @@ fn provider(args: &DoctorArgs) -> (Option<Check>, Option<String>) {
         let near = all.iter().find_map(|p| {
             let theirs = p.issuer.as_deref()?;
             if theirs.trim_end_matches('/') == iss.trim_end_matches('/') {
-                Some(format!("provider {} has issuer {theirs:?}, which differs from --iss {iss:?} by a trailing slash; Okta compares byte for byte: make them the same", p.id))
+                Some(format!("{} has issuer {theirs:?}, which differs from --iss {iss:?} by a trailing slash; Okta compares byte for byte: make them the same", p.id))
             } else if theirs.eq_ignore_ascii_case(iss) {
-                Some(format!("provider {} has issuer {theirs:?}, which differs from --iss {iss:?} in case; Okta compares byte for byte: make them the same", p.id))
+                Some(format!("{} has issuer {theirs:?}, which differs from --iss {iss:?} in case; Okta compares byte for byte: make them the same", p.id))
             } else {
                 None
             }

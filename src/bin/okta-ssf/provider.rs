@@ -124,18 +124,25 @@ impl Org {
     /// What to tell of `e`: `Ok(false)` (exit 1) for a failure that may recover, else the
     /// message of a usage or set-up error (exit 2).
     pub(crate) fn failure(&self, e: ProviderError) -> Result<bool, Usage> {
-        let host = self.domain.trim().trim_start_matches("https://").trim_end_matches('/');
-        let message = match &e {
-            ProviderError::Http(okta_ssf::Error::UntrustedCertificate { .. }) => {
-                self.trust.advice(host)
-            }
-            e => chain(e),
-        };
+        let message = self.advice(&e);
         if e.is_retryable() {
             eprintln!("okta-ssf: {message}");
             return Ok(false);
         }
         Err(Usage(message))
+    }
+}
+
+impl Org {
+    /// What to say of `e`: for an untrusted certificate, which roots to trust.
+    pub(crate) fn advice(&self, e: &ProviderError) -> String {
+        let host = self.domain.trim().trim_start_matches("https://").trim_end_matches('/');
+        match e {
+            ProviderError::Http(okta_ssf::Error::UntrustedCertificate { .. }) => {
+                self.trust.advice(host)
+            }
+            e => chain(e),
+        }
     }
 }
 
