@@ -25,7 +25,10 @@
 //! [`probe`] asks the org's SET endpoint whether a receiver is there, and what its clock says.
 //!
 //! **Secrets.** No API token, private key, access token, client assertion or DPoP proof appears
-//! in a `Debug` or `Display` string, an error or a log line.
+//! in a `Debug` or `Display` string, an error or a log line of this crate. ureq redacts such
+//! headers in its own debug lines, but its `trace` level (`ureq_proto`) writes the raw bytes of
+//! each request: keep that level off where secrets matter (the `okta-ssf` command caps it at
+//! `debug` whatever `RUST_LOG` says).
 //!
 //! ```no_run
 //! use okta_ssf::provider::{Credentials, ProviderRequest, Providers};
@@ -339,7 +342,7 @@ pub fn check_https_url(what: &str, url: &str) -> Result<(), ProviderError> {
     if url.trim() != url {
         return invalid("has spaces around it; Okta compares it byte for byte");
     }
-    if url.len() > 1000 {
+    if url.chars().count() > 1000 {
         return invalid("is longer than 1,000 characters");
     }
     match url.parse::<ureq::http::Uri>() {
@@ -364,7 +367,8 @@ pub fn check_https_url(what: &str, url: &str) -> Result<(), ProviderError> {
 pub struct OktaError {
     /// The HTTP status.
     pub http_status: u16,
-    /// Okta's `errorCode`, such as `E0000001` (validation) or `E0000007` (not found).
+    /// Okta's `errorCode`, such as `E0000001` (validation) or `E0000007` (not found); not kept
+    /// for a `429` or `5xx` that outlasted the retries.
     pub code: Option<String>,
     /// Okta's `errorSummary` and those of its `errorCauses`, at most
     /// [`MAX_SERVER_TEXT_CHARS`](crate::MAX_SERVER_TEXT_CHARS) characters.
@@ -465,7 +469,7 @@ impl ProviderError {
     pub fn is_retryable(&self) -> bool {
         match self {
             ProviderError::Http(e) => e.is_retryable(),
-            ProviderError::Okta(e) => matches!(e.http_status, 429 | 500..=599),
+            ProviderError::Okta(e) => matches!(e.http_status, 429 | 500 | 502 | 503 | 504),
             _ => false,
         }
     }
@@ -696,7 +700,7 @@ impl Providers {
                             Ok(proof) => request.header("DPoP", proof),
                             Err(e) => {
                                 *lock(&signing) = Some(e);
-                                request
+                                return Err(not_sent());
                             }
                         }
                         .header("Authorization", format!("DPoP {}", access.token))
@@ -754,6 +758,15 @@ fn path_of(id: &str) -> Result<String, ProviderError> {
         false => Err(ProviderError::InvalidRequest(
             "a provider id is letters, digits, `-` and `_`, such as sse1qg25RpusjUP6m0g5".into(),
         )),
+    }
+}
+
+/// The error that makes [`Client::exchange`] stop before sending anything (an invalid request:
+/// never retried), for a request whose proof or assertion could not be signed.
+fn not_sent() -> ureq::http::Error {
+    match Request::builder().method(&b" "[..]).body(()) {
+        Err(e) => e,
+        Ok(_) => unreachable!("a space is not a method"),
     }
 }
 
@@ -830,10 +843,13 @@ impl OAuth {
                         .transpose()?;
                     Ok((assertion, proof))
                 });
-                let (assertion, proof) = signed.unwrap_or_else(|e| {
-                    *lock(&signing) = Some(e);
-                    Default::default()
-                });
+                let (assertion, proof) = match signed {
+                    Ok(signed) => signed,
+                    Err(e) => {
+                        *lock(&signing) = Some(e);
+                        return Err(not_sent());
+                    }
+                };
                 let form = [
                     ("grant_type", "client_credentials"),
                     ("scope", &self.scopes),
@@ -873,11 +889,12 @@ impl OAuth {
                 let lifetime = Duration::from_secs(lifetime.min(86_400));
                 let renew_at =
                     Instant::now() + lifetime.saturating_sub(RENEW_BEFORE.min(lifetime / 2));
-                let access = Access {
-                    token: token.to_owned(),
-                    dpop: kind.eq_ignore_ascii_case("dpop"),
-                    renew_at,
-                };
+                let dpop = kind.eq_ignore_ascii_case("dpop");
+                if dpop && self.dpop.is_none() {
+                    let why = "Okta issued a DPoP-bound token, so the app requires DPoP: turn it on (Credentials::dpop, or drop --no-dpop)";
+                    return Err(ProviderError::Credentials(why.into()));
+                }
+                let access = Access { token: token.to_owned(), dpop, renew_at };
                 log::debug!("new {kind} access token for {}s", lifetime.as_secs());
                 *lock(&self.access) = Some(Access { token: access.token.clone(), ..access });
                 return Ok(access);

@@ -114,6 +114,10 @@ fn main() -> ExitCode {
     });
     if let Ok(filters) = std::env::var("RUST_LOG") {
         logger.parse_filters(&filters);
+        // ureq's trace lines hold each request's raw bytes: an API token, an access token.
+        if filters.to_ascii_lowercase().contains("trace") {
+            logger.filter_module("ureq_proto", log::LevelFilter::Debug);
+        }
     }
     logger.init();
     QUIET.store(cli.quiet, std::sync::atomic::Ordering::SeqCst);
