@@ -218,14 +218,16 @@ impl Client {
         let post = || ureq::http::Request::post(self.inner.target.uri.clone());
         let post = || post().header("Content-Type", SECEVENT_JWT);
         let post = || post().header("Accept", "application/json").body(token.as_bytes());
-        self.exchange(post, |answer, n| read_answer(answer, n, token.as_bytes()))
+        self.exchange(false, post, |answer, n| read_answer(answer, n, token.as_bytes()))
     }
 
     /// Sends the request `make` builds, afresh for each attempt, and reads the answer with
     /// `read`, as often as this client's retry policy, pacing and deadline allow; for `publish`
-    /// and the provider API (`okta_ssf::provider`) alike.
+    /// and the provider API (`okta_ssf::provider`) alike. A request that must not be carried out
+    /// twice (`once`, such as a create) is sent again only after a refused connection or a `429`.
     fn exchange<B: ureq::AsSendBody, T: AsRef<ResponseInfo>>(
         &self,
+        once: bool,
         make: impl Fn() -> ureq::http::Result<ureq::http::Request<B>>,
         read: impl Fn(ureq::http::Response<ureq::Body>, u32) -> Result<T, Error>,
     ) -> Result<T, Error> {
@@ -273,7 +275,8 @@ impl Client {
                     err.response().and_then(ResponseInfo::request_id).map(str::to_owned);
             }
             let paced = matches!(&err, Error::RateLimited(info) if info.0.paced);
-            if attempt > policy.max_retries || !err.is_retryable() || paced {
+            let taken = once && !matches!(err, Error::Connect { .. } | Error::RateLimited(_));
+            if attempt > policy.max_retries || !err.is_retryable() || paced || taken {
                 return Err(err);
             }
             let wait = policy.delay(&err, attempt);
@@ -351,10 +354,8 @@ impl Window {
     /// Okta's window) counts as that.
     fn learn(&mut self, info: &ResponseInfo, longest: Duration) {
         let longest = longest.clamp(Duration::from_secs(60), MAX_DURATION);
-        let Some(limit) = info.rate_limit() else { return };
-        let (Some(reset), Some(remaining), Some(wait)) =
-            (limit.reset, limit.remaining, info.0.reset_in)
-        else {
+        let limit = info.rate_limit().map_or((None, None), |l| (l.reset, l.remaining));
+        let (Some(reset), Some(remaining), Some(wait)) = (limit.0, limit.1, info.0.reset_in) else {
             return;
         };
         // Answers may arrive out of order: within one window, the lowest count wins.

@@ -610,6 +610,10 @@ impl Providers {
 
     /// Registers a new provider; Okta makes it `ACTIVE`.
     ///
+    /// Unlike the other calls, a create is sent again only when Okta surely did not take it (a
+    /// refused connection, a `429`): after a `5xx` or an answer that never came it may exist,
+    /// and [`list`](Providers::list) tells.
+    ///
     /// # Errors
     ///
     /// As [`list`](Providers::list); [`ProviderError::Okta`] with `400` when Okta refuses the
@@ -712,7 +716,10 @@ impl Providers {
                 };
                 request.body(body.as_slice())
             };
-            let answer = self.api.exchange(make, read).map_err(from_core);
+            let answer = self
+                .api
+                .exchange(method == Method::POST && path.is_empty(), make, read)
+                .map_err(from_core);
             if let Some(e) = lock(&signing).take() {
                 return Err(ProviderError::Key(e));
             }
@@ -872,7 +879,7 @@ impl OAuth {
                 }
                 request.body(form.into_bytes())
             };
-            let answer = self.tokens.exchange(make, read).map_err(from_core);
+            let answer = self.tokens.exchange(false, make, read).map_err(from_core);
             if let Some(e) = lock(&signing).take() {
                 return Err(ProviderError::Key(e));
             }
@@ -1012,7 +1019,7 @@ pub fn probe(client: &Client) -> Result<Probe, Error> {
             crate::read_answer(response, attempt, PROBE).map(crate::Delivery::into_status);
         Ok(Probed(info, Probe { outcome, date }))
     };
-    client.exchange(make, read).map(|probed| probed.1)
+    client.exchange(false, make, read).map(|probed| probed.1)
 }
 
 fn unix_now() -> u64 {

@@ -730,13 +730,15 @@ fn server_errors_are_retried_three_times_and_are_retryable() {
     for status in ["500 Internal Server Error", "503 Service Unavailable"] {
         let server = ScriptedServer::start(vec![json_answer(status, SERVER_500)]);
 
-        let err = with_api_token(&server.origin()).create(&issuer_request()).expect_err(status);
+        let err = with_api_token(&server.origin())
+            .replace(ISSUER_ID, &issuer_request())
+            .expect_err(status);
 
         let seen = server.requests();
         assert_eq!(seen.len(), 3, "{status}: three attempts");
         for request in &seen {
             // Each attempt sends the same call, body and all.
-            assert_eq!(request_line(request), format!("POST {PROVIDERS_PATH} HTTP/1.1"));
+            assert_eq!(request_line(request), format!("PUT {PROVIDERS_PATH}/{ISSUER_ID} HTTP/1.1"));
             assert_eq!(request.body, seen[0].body);
         }
         let e = okta_error(&err);
@@ -751,9 +753,55 @@ fn server_errors_are_retried_three_times_and_are_retryable() {
         json_answer("503 Service Unavailable", SERVER_500),
         ok_json(ISSUER_EXAMPLE),
     ]);
-    let provider = with_api_token(&server.origin()).create(&issuer_request()).expect("created");
+    let provider =
+        with_api_token(&server.origin()).replace(ISSUER_ID, &issuer_request()).expect("replaced");
     assert_issuer_example(&provider);
     assert_eq!(server.requests().len(), 2);
+}
+
+/// A create is not idempotent: one that may have reached Okta (a `5xx`, an answer that never
+/// came) is not sent again, or Okta could register the provider twice. A `429` (Okta did not
+/// take it) and a refused connection (nothing was sent) are retried as for any call.
+#[test]
+fn a_create_that_may_have_been_taken_is_not_sent_again() {
+    let server = ScriptedServer::start(vec![json_answer("503 Service Unavailable", SERVER_500)]);
+    let err = with_api_token(&server.origin()).create(&issuer_request()).expect_err("503");
+    assert_eq!(okta_error(&err).http_status, 503);
+    assert_eq!(server.requests().len(), 1, "a 503 create is not repeated");
+
+    let silent = ScriptedServer::start(vec![Action::Silent]);
+    let providers = Providers::new(
+        builder(&silent.origin()).timeout(Duration::from_millis(300)),
+        Credentials::api_token(API_TOKEN),
+    )
+    .expect("providers");
+    let err = providers.create(&issuer_request()).expect_err("no answer");
+    assert!(
+        matches!(err, ProviderError::Http(okta_ssf::Error::Timeout { attempts: 1, .. })),
+        "{err:?}"
+    );
+    assert_eq!(silent.requests().len(), 1, "a create that got no answer is not repeated");
+
+    let limited = ScriptedServer::start(vec![
+        json_answer("429 Too Many Requests", TOO_MANY_429),
+        ok_json(ISSUER_EXAMPLE),
+    ]);
+    let provider = with_api_token(&limited.origin()).create(&issuer_request()).expect("created");
+    assert_issuer_example(&provider);
+    assert_eq!(limited.requests().len(), 2, "a 429 create is sent again");
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let err = with_api_token(&format!("http://127.0.0.1:{port}"))
+        .create(&issuer_request())
+        .expect_err("refused");
+    assert!(
+        matches!(err, ProviderError::Http(okta_ssf::Error::Connect { attempts: 3, .. })),
+        "{err:?}"
+    );
 }
 
 #[test]
