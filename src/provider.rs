@@ -18,7 +18,7 @@
 //! **OAuth.** The access token is asked for with a client assertion signed by the app's key
 //! (RS256 or ES256, by [`SigningKey`]) and kept until a minute before it expires. Okta turns
 //! "Require DPoP" on for new API service apps, so every request carries a DPoP proof (RFC 9449)
-//! signed with a P-256 key made for the process: on the token request (again with Okta's nonce
+//! signed with a P-256 key made for each [`Providers`]: on the token request (again with Okta's nonce
 //! when it answers `use_dpop_nonce`), and on each API call with the token's hash (`ath`) and
 //! `Authorization: DPoP …`. An app that issues plain `Bearer` tokens gets `Bearer`.
 //!
@@ -27,8 +27,8 @@
 //! **Secrets.** No API token, private key, access token, client assertion or DPoP proof appears
 //! in a `Debug` or `Display` string, an error or a log line of this crate. ureq redacts such
 //! headers in its own debug lines, but its `trace` level (`ureq_proto`) writes the raw bytes of
-//! each request: keep that level off where secrets matter (the `okta-ssf` command caps it at
-//! `debug` whatever `RUST_LOG` says).
+//! each request: keep that level off where secrets matter (the `okta-ssf` command drops ureq's
+//! trace lines whatever `RUST_LOG` says).
 //!
 //! ```no_run
 //! use okta_ssf::provider::{Credentials, ProviderRequest, Providers};
@@ -60,7 +60,7 @@ use ureq::http::{Method, Request, Response};
 use crate::sign::{SignError, SigningKey};
 use crate::{
     Client, ClientBuilder, Error, ResponseInfo, Status, bounded_text, lock, okta_summary,
-    read_body, response_info,
+    response_info,
 };
 
 /// The path of the providers API, appended to the org's origin.
@@ -71,6 +71,9 @@ pub const TOKEN_PATH: &str = "/oauth2/v1/token";
 
 /// The scope the providers API needs, asked for when `OKTA_CLIENT_SCOPES` names none.
 pub const DEFAULT_SCOPES: &str = "okta.securityEventsProviders.manage";
+
+/// The most bytes of a management API answer read: 1 MiB, some 1,500 providers.
+pub const MAX_ANSWER_BYTES: u64 = 1024 * 1024;
 
 /// How an access token is renewed before Okta says it expires.
 const RENEW_BEFORE: Duration = Duration::from_secs(60);
@@ -172,7 +175,8 @@ impl Credentials {
         })?;
         // PEM text itself, or the path of a file that holds it.
         let pem = match pem.contains("-----BEGIN") {
-            true => pem.into_bytes(),
+            // A CI secret often holds the PEM on one line, with `\n` for its line breaks.
+            true => pem.replace("\\n", "\n").into_bytes(),
             false => std::fs::read(&pem).map_err(|e| {
                 ProviderError::Credentials(format!(
                     "cannot read the file OKTA_CLIENT_PRIVATEKEY names: {e}"
@@ -231,7 +235,9 @@ pub struct Provider {
 }
 
 impl Provider {
-    fn from_json(value: &Value) -> Option<Provider> {
+    /// Reads a provider in Okta's JSON shape (as the API answers, or as
+    /// [`to_json`](Provider::to_json) writes it); `None` without an `id`.
+    pub fn from_json(value: &Value) -> Option<Provider> {
         let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
         let settings = value.get("settings").unwrap_or(&Value::Null);
         Some(Provider {
@@ -332,7 +338,8 @@ fn check_name(name: &str) -> Result<String, ProviderError> {
 }
 
 /// Refuses, naming `what`, a URL that is not an absolute `https://` URL with a host, of at most
-/// 1,000 characters, without spaces around it: what Okta can fetch and compares byte for byte.
+/// 1,000 characters, without spaces around it, user information or a fragment: what Okta can
+/// fetch, and compares byte for byte.
 ///
 /// # Errors
 ///
@@ -345,7 +352,13 @@ pub fn check_https_url(what: &str, url: &str) -> Result<(), ProviderError> {
     if url.chars().count() > 1000 {
         return invalid("is longer than 1,000 characters");
     }
+    if url.contains('#') {
+        return invalid("has a fragment (`#…`); remove it");
+    }
     match url.parse::<ureq::http::Uri>() {
+        Ok(uri) if uri.authority().is_some_and(|a| a.as_str().contains('@')) => {
+            invalid("holds user information (`user@`), which Okta would store: remove it")
+        }
         Ok(uri)
             if uri.scheme_str() == Some("https") && uri.host().is_some_and(|h| !h.is_empty()) =>
         {
@@ -455,6 +468,9 @@ pub enum ProviderError {
     /// Okta answered the API call with an error.
     #[error("{0}")]
     Okta(OktaError),
+    /// An answer longer than [`MAX_ANSWER_BYTES`]; it was not read.
+    #[error("Okta's HTTP {0} answer is longer than {MAX_ANSWER_BYTES} bytes; it was not read")]
+    AnswerTooLarge(u16),
     /// A `2xx` whose body is not the JSON the API documents.
     #[error("Okta answered HTTP {0} with a body that is not the providers API's JSON")]
     InvalidAnswer(u16),
@@ -529,6 +545,8 @@ impl fmt::Debug for Providers {
 struct Answer {
     info: ResponseInfo,
     body: Vec<u8>,
+    /// Whether the body was longer than [`MAX_ANSWER_BYTES`] (and so not read).
+    too_large: bool,
     /// `DPoP-Nonce`, and whether `WWW-Authenticate` asked for it.
     nonce: Option<String>,
     use_nonce: bool,
@@ -725,6 +743,13 @@ impl Providers {
             }
             let answer = answer?;
             let status = answer.info.http_status();
+            if let (Authority::OAuth(oauth), Some(nonce)) = (&self.authority, &answer.nonce) {
+                // A server may hand out the next nonce on any answer (RFC 9449 §8.2).
+                *lock(&oauth.api_nonce) = Some(nonce.clone());
+            }
+            if answer.too_large {
+                return Err(ProviderError::AnswerTooLarge(status));
+            }
             if (200..300).contains(&status) {
                 if answer.body.trim_ascii().is_empty() {
                     return Ok((status, None));
@@ -736,7 +761,6 @@ impl Providers {
             if let (Authority::OAuth(oauth), 401, true) = (&self.authority, status, round < 2) {
                 if answer.use_nonce && answer.nonce.is_some() {
                     log::debug!("the API asked for a DPoP nonce; sending again with it");
-                    *lock(&oauth.api_nonce) = answer.nonce;
                     continue;
                 }
                 if round == 0 {
@@ -784,10 +808,12 @@ fn read(mut response: Response<ureq::Body>, attempt: u32) -> Result<Answer, Erro
         |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let nonce = header("dpop-nonce").filter(|n| n.len() <= 1024);
     let use_nonce = header("www-authenticate").is_some_and(|v| v.contains("use_dpop_nonce"));
-    let body = match read_body(&mut response) {
-        Ok(body) => body,
-        Err(crate::BodyError::Transport(e)) => return Err(Error::from_transport(e, attempt)),
-        Err(crate::BodyError::TooLarge) => Vec::new(),
+    // A list of many providers is longer than the SET answers `read_body` bounds.
+    let read = response.body_mut().with_config().limit(MAX_ANSWER_BYTES).read_to_vec();
+    let (body, too_large) = match read {
+        Ok(body) => (body, false),
+        Err(ureq::Error::BodyExceedsLimit(_)) => (Vec::new(), true),
+        Err(e) => return Err(Error::from_transport(e, attempt)),
     };
     let status = info.http_status();
     if status == 429 || (500..600).contains(&status) {
@@ -798,7 +824,7 @@ fn read(mut response: Response<ureq::Body>, attempt: u32) -> Result<Answer, Erro
     if (300..400).contains(&status) {
         return Err(Error::Redirect { status, location: None, info });
     }
-    Ok(Answer { info, body, nonce, use_nonce })
+    Ok(Answer { info, body, too_large, nonce, use_nonce })
 }
 
 /// The core's failure as the provider API's: `429` and `5xx` after the retries become Okta's
@@ -885,6 +911,12 @@ impl OAuth {
             }
             let answer = answer?;
             let status = answer.info.http_status();
+            if let Some(nonce) = answer.nonce.as_ref().filter(|_| self.dpop.is_some()) {
+                *lock(&self.token_nonce) = Some(nonce.clone());
+            }
+            if answer.too_large {
+                return Err(ProviderError::AnswerTooLarge(status));
+            }
             let body = serde_json::from_slice::<Value>(&answer.body).ok();
             let text = |key: &str| body.as_ref().and_then(|b| b.get(key)?.as_str());
             if status == 200 {
@@ -913,8 +945,7 @@ impl OAuth {
                 && self.dpop.is_some()
             {
                 log::debug!("the token endpoint asked for a DPoP nonce; asking again with it");
-                *lock(&self.token_nonce) = answer.nonce;
-                continue;
+                continue; // with the nonce just kept
             }
             let description = text("error_description").map(bounded_text);
             return Err(ProviderError::OAuth(OAuthError {

@@ -249,7 +249,7 @@ fn a_good_set_up_passes_every_check() {
     assert_line(&lines, "provider", "ok", &provider_ok());
     assert!(lines.iter().all(|l| l.result == "ok"), "{lines:#?}");
     assert_exit(&output, 0);
-    assert!(output.stderr.is_empty(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "doctor: 7 ok, 0 failed, 0 skipped\n");
 
     // What reached the org: the probe (not a token), the JWKS, the list with the API token.
     let seen = setup.org.seen();
@@ -750,4 +750,83 @@ fn a_missing_required_option_is_a_usage_error() {
     assert_exit(&output, 2);
     assert!(output.stdout.is_empty());
     assert!(String::from_utf8_lossy(&output.stderr).contains("--kid"));
+}
+
+// Found in review: the provider that works among several, both near misses at once, a proxy.
+
+#[test]
+fn of_two_providers_with_the_issuer_the_active_one_is_checked() {
+    let setup = Setup::new();
+    let url = setup.org.jwks_url();
+    setup.org.set_providers(vec![
+        setup.org.provider("sse1old", "Old", "INACTIVE", ISS, &url),
+        setup.org.provider(PROVIDER_ID, PROVIDER_NAME, "ACTIVE", ISS, &url),
+    ]);
+    let output = run(with_token(setup.doctor(&["--jwks-url", &url])));
+    assert_line(&lines(&output), "provider", "ok", &provider_ok());
+    assert_exit(&output, 0);
+}
+
+#[test]
+fn an_issuer_off_by_a_slash_and_in_case_is_named_as_both() {
+    let setup = Setup::new();
+    let registered = format!("{}/", ISS.to_ascii_uppercase());
+    let url = setup.org.jwks_url();
+    setup.org.set_providers(vec![setup.org.provider(
+        PROVIDER_ID,
+        PROVIDER_NAME,
+        "ACTIVE",
+        &registered,
+        &url,
+    )]);
+    let output = run(with_token(setup.doctor(&["--jwks-url", &url])));
+    assert_mentions(
+        &lines(&output),
+        "provider",
+        "fail",
+        &[PROVIDER_ID, "by a trailing slash and in case"],
+    );
+    assert_exit(&output, 1);
+}
+
+#[test]
+fn behind_a_proxy_the_name_is_left_to_the_proxy() {
+    // A proxy that refuses connections: the name is not looked up here, and the probe fails.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let mut command = Command::new(BIN);
+    command.args([
+        "doctor",
+        "--domain",
+        "acme.example.invalid",
+        "--no-system-roots",
+        "--timeout",
+        "5",
+    ]);
+    command.args(["--key", ec_key().to_str().expect("utf-8"), "--kid", KID, "--iss", ISS]);
+    for var in [
+        "OKTA_CLIENT_TOKEN",
+        "OKTA_CLIENT_CLIENTID",
+        "ALL_PROXY",
+        "all_proxy",
+        "https_proxy",
+        "NO_PROXY",
+        "no_proxy",
+    ] {
+        command.env_remove(var);
+    }
+    command.env("HTTPS_PROXY", format!("http://127.0.0.1:{port}"));
+    let output = run(command);
+    let lines = lines(&output);
+    assert_line(
+        &lines,
+        "domain",
+        "ok",
+        "acme.example.invalid is a usable org address; the proxy looks its name up",
+    );
+    assert_eq!(line(&lines, "tls").result, "fail", "{lines:#?}");
+    assert_exit(&output, 1);
 }

@@ -1603,3 +1603,71 @@ fn no_secret_in_log_lines() {
         assert_clean(&format!("a {level} line of {target}"), text, &pieces);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Found in review
+
+/// A list of 150 providers (some 75 KB, past the 64 KiB a SET answer may have) is read whole;
+/// one past `MAX_ANSWER_BYTES` is a typed error, not "not the API's JSON".
+#[test]
+fn a_long_list_is_read_and_one_too_long_is_named() {
+    let one: Value = serde_json::from_str(ISSUER_EXAMPLE).expect("example");
+    let many: Vec<Value> = (0..150)
+        .map(|i| {
+            let mut provider = one.clone();
+            provider["id"] = json!(format!("sse1many{i:04}"));
+            provider
+        })
+        .collect();
+    let body = serde_json::to_string(&many).expect("JSON");
+    assert!(body.len() > 64 * 1024, "{} bytes", body.len());
+    let server = ScriptedServer::start(vec![ok_json(&body)]);
+    let listed = with_api_token(&server.origin()).list().expect("a long list");
+    assert_eq!(listed.len(), 150);
+    assert_eq!(listed[149].id, "sse1many0149");
+
+    let huge = format!("[{}]", vec![ISSUER_EXAMPLE; 2000].join(","));
+    assert!(huge.len() as u64 > okta_ssf::provider::MAX_ANSWER_BYTES);
+    let server = ScriptedServer::start(vec![ok_json(&huge)]);
+    let err = with_api_token(&server.origin()).list().expect_err("too long");
+    assert!(matches!(err, ProviderError::AnswerTooLarge(200)), "{err:?}");
+}
+
+#[test]
+fn urls_with_user_information_or_a_fragment_are_refused() {
+    for (url, words) in [
+        ("https://user:secret@tx.example.com/jwks.json", "user information"),
+        ("https://tx.example.com/jwks.json#keys", "fragment"),
+    ] {
+        let err =
+            ProviderRequest::issuer_and_jwks("n", "https://tx.example.com", url).expect_err(url);
+        assert!(err.to_string().contains(words), "{url}: {err}");
+        assert!(!err.to_string().contains("secret"), "{err}");
+    }
+}
+
+/// RFC 9449 §8.2: a server may hand out the next nonce on any answer, a `200` too; the next
+/// call's proof carries it, with no `401` first.
+#[test]
+fn a_nonce_on_a_successful_answer_is_used_next() {
+    let server = ScriptedServer::start(vec![
+        ok_json(DPOP_TOKEN),
+        answer(
+            "200 OK",
+            &[("Content-Type", "application/json"), ("DPoP-Nonce", "rs-n-2")],
+            &list_example(),
+        ),
+        ok_json(&list_example()),
+    ]);
+    let origin = server.origin();
+    let providers = with_oauth(&origin, Credentials::private_key_jwt(CLIENT_ID, app_key()));
+    providers.list().expect("first");
+    providers.list().expect("second");
+    let seen = server.requests();
+    assert_eq!(seen.len(), 3);
+    let url = format!("{origin}{PROVIDERS_PATH}");
+    let (_, first) = verify_dpop(&proof_of(&seen[1]), "GET", &url);
+    let (_, second) = verify_dpop(&proof_of(&seen[2]), "GET", &url);
+    assert_eq!(first.get("nonce"), None);
+    assert_eq!(second["nonce"], "rs-n-2");
+}

@@ -76,8 +76,8 @@ fn list_prints_one_line_per_provider_and_json_on_request() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert_eq!(
         text(&output.stdout),
-        "sse1aaa ACTIVE \"Risk engine\" iss=https://tx.example.com jwks_url=https://tx.example.com/jwks.json\n\
-         sse1bbb INACTIVE \"Risk engine\" iss=https://other.example.com jwks_url=https://tx.example.com/jwks.json\n"
+        "sse1aaa ACTIVE \"Risk engine\" iss=\"https://tx.example.com\" jwks_url=\"https://tx.example.com/jwks.json\"\n\
+         sse1bbb INACTIVE \"Risk engine\" iss=\"https://other.example.com\" jwks_url=\"https://tx.example.com/jwks.json\"\n"
     );
     let output = with_token(provider(&server, &["list", "--json"]));
     let listed: Value = serde_json::from_slice(&output.stdout).expect("JSON");
@@ -281,4 +281,55 @@ fn the_api_token_never_reaches_the_output_even_on_failures() {
     assert!(stderr.contains("E0000011") && stderr.contains("not valid for this org"), "{stderr}");
     assert!(!stderr.contains(SECRET) && !text(&output.stdout).contains(SECRET));
     refused.assert_calls(1);
+}
+
+/// ureq's trace lines dump each request's bytes, `Authorization` and all: the command drops
+/// them whatever `RUST_LOG` asks for, and keeps the rest of the logging.
+#[test]
+fn no_rust_log_setting_prints_the_api_token() {
+    let server = MockServer::start();
+    let list = server.mock(|when, then| {
+        when.method(GET).path(PATH);
+        then.status(200).json_body(json!([]));
+    });
+    for filter in ["trace", "ureq_proto", "ureq", "ureq_proto=trace,okta_ssf=trace"] {
+        let output = with_token({
+            let mut command = provider(&server, &["list"]);
+            command.env("RUST_LOG", filter);
+            command
+        });
+        assert_eq!(output.status.code(), Some(0), "{filter}: {}", text(&output.stderr));
+        let stderr = text(&output.stderr);
+        assert!(stderr.contains("okta-ssf: debug:"), "{filter}: logging still works: {stderr}");
+        // The dump splits lines every 16 bytes: look for pieces too.
+        for piece in [SECRET, &SECRET[..10], &SECRET[10..20], "SSWS"] {
+            assert!(!stderr.contains(piece), "{filter}: {piece:?} in {stderr}");
+        }
+    }
+    list.assert_calls(4);
+}
+
+/// CI systems keep a PEM secret on one line, with `\n` for its line breaks.
+#[test]
+fn a_private_key_with_escaped_line_breaks_is_read() {
+    let server = MockServer::start();
+    let token = server.mock(|when, then| {
+        when.method(POST).path("/oauth2/v1/token");
+        then.status(200)
+            .json_body(json!({"token_type": "Bearer", "expires_in": 3600, "access_token": "at-1"}));
+    });
+    let list = server.mock(|when, then| {
+        when.method(GET).path(PATH).header("authorization", "Bearer at-1");
+        then.status(200).json_body(json!([]));
+    });
+    let pem = std::fs::read_to_string(common::data("ec-p256-pkcs8.pem")).expect("key");
+    let output = provider(&server, &["list"])
+        .env("OKTA_CLIENT_CLIENTID", "0oa1client")
+        .env("OKTA_CLIENT_PRIVATEKEY", pem.trim().replace('\n', "\\n"))
+        .env("OKTA_CLIENT_KID", "app-key-1")
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    token.assert();
+    list.assert();
 }

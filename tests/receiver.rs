@@ -567,3 +567,28 @@ fn a_rate_limit_and_a_delay_answer_as_okta_does() {
     assert_eq!(body["errorCode"], "E0000047");
     assert_eq!(body["errorSummary"], "API call exceeded rate limit due to too many requests.");
 }
+
+/// `Jwks::holds`: the key under a `kid` compared with a JWK by its numbers, so a published RSA
+/// modulus with a leading zero byte still matches; another key or an unknown `kid` do not.
+#[test]
+fn a_jwks_tells_whether_it_holds_a_keys_public_half() {
+    let rsa = SigningKey::from_pem(read_data("rsa-pkcs8.pem").as_bytes(), "r1").expect("rsa");
+    let ec = SigningKey::from_pem(read_data("ec-p256-pkcs8.pem").as_bytes(), "e1").expect("ec");
+    let mut padded = rsa.jwk();
+    let n = b64url_decode(padded["n"].as_str().expect("n"));
+    padded["n"] = Value::String(b64url(&[&[0u8][..], &n].concat()));
+    let jwks = Jwks::from_value(&jwks(&[&ec])).expect("jwks");
+    let with_padding = Jwks::from_value(&serde_json::json!({"keys": [padded]})).expect("jwks");
+
+    assert_eq!(jwks.holds("e1", &ec.jwk()), Some(true));
+    assert_eq!(with_padding.holds("r1", &rsa.jwk()), Some(true));
+    let other = SigningKey::generate_p256("e1").expect("another key");
+    assert_eq!(jwks.holds("e1", &other.jwk()), Some(false));
+    assert_eq!(jwks.holds("e1", &rsa.jwk()), Some(false));
+    assert_eq!(jwks.holds("nope", &ec.jwk()), None);
+}
+
+fn b64url_decode(text: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text).expect("base64url")
+}

@@ -196,6 +196,27 @@ impl Jwks {
     fn get(&self, kid: &str) -> Option<&PublicKey> {
         self.keys.get(kid)
     }
+
+    /// Whether its key `kid` is the public key of `jwk` (a JWK such as
+    /// [`SigningKey::jwk`](crate::sign::SigningKey::jwk) makes): the same RSA modulus and
+    /// exponent, or the same P-256 point. `None` when it has no key `kid`.
+    pub fn holds(&self, kid: &str, jwk: &Value) -> Option<bool> {
+        let theirs = self.get(kid)?;
+        let mine = Jwks::from_value(&json!({"keys": [jwk]})).ok();
+        let mine = mine.and_then(|jwks| jwks.keys.into_values().next());
+        // A big-endian number is the same with or without leading zero bytes.
+        let number =
+            |bytes: &[u8]| bytes.iter().skip_while(|&&b| b == 0).copied().collect::<Vec<_>>();
+        Some(match (theirs, mine) {
+            (PublicKey::Rsa { n, e }, Some(PublicKey::Rsa { n: n2, e: e2 })) => {
+                number(n) == number(&n2) && number(e) == number(&e2)
+            }
+            (PublicKey::P256 { point }, Some(PublicKey::P256 { point: point2 })) => {
+                *point == point2
+            }
+            _ => false,
+        })
+    }
 }
 
 fn untrusted(e: ureq::Error) -> ReceiverError {

@@ -54,9 +54,10 @@ pub(crate) struct DoctorArgs {
     org: Org,
 }
 
-/// The lines printed so far and whether one failed.
+/// How many checks passed, failed and were skipped so far.
 struct Report {
     json: bool,
+    counts: [usize; 3],
     failed: bool,
 }
 
@@ -64,10 +65,7 @@ impl Report {
     fn line(&mut self, check: &str, result: Check) {
         let (verdict, detail) = match result {
             Ok(detail) => ("ok", detail),
-            Err(detail) => {
-                self.failed = true;
-                ("fail", detail)
-            }
+            Err(detail) => ("fail", detail),
         };
         self.print(check, verdict, &detail);
     }
@@ -76,7 +74,16 @@ impl Report {
         self.print(check, "skip", why);
     }
 
-    fn print(&self, check: &str, verdict: &str, detail: &str) {
+    /// `N ok, N failed, N skipped`, for standard error.
+    fn summary(&self) -> String {
+        let [ok, failed, skipped] = self.counts;
+        format!("doctor: {ok} ok, {failed} failed, {skipped} skipped")
+    }
+
+    fn print(&mut self, check: &str, verdict: &str, detail: &str) {
+        let slot = ["ok", "fail", "skip"].iter().position(|v| *v == verdict).unwrap_or(2);
+        self.counts[slot] += 1;
+        self.failed |= verdict == "fail";
         match self.json {
             true => println!("{}", json!({"check": check, "result": verdict, "detail": detail})),
             false => println!("{verdict:<4} {check:<8} {detail}"),
@@ -88,7 +95,7 @@ pub(crate) fn run(args: DoctorArgs) -> Result<bool, Usage> {
     let pem = crate::input::read_all(&args.key, "")?;
     let key = SigningKey::from_pem(&pem, &args.kid)
         .map_err(|e| Usage(format!("{}: {e}", args.key.display())))?;
-    let mut report = Report { json: args.org.json, failed: false };
+    let mut report = Report { json: args.org.json, counts: [0; 3], failed: false };
     let bundles = args.org.trust.bundles()?;
 
     // 1. The domain, and its name.
@@ -172,12 +179,25 @@ pub(crate) fn run(args: DoctorArgs) -> Result<bool, Usage> {
             "no management credentials: set OKTA_CLIENT_TOKEN, or the OAuth app's OKTA_CLIENT_CLIENTID, OKTA_CLIENT_PRIVATEKEY and OKTA_CLIENT_KID",
         ),
     }
+    if !crate::quiet() {
+        eprintln!("{}", report.summary());
+    }
     Ok(!report.failed)
 }
 
-/// Looks the org's name up, bounded by the client's connect timeout.
+/// Looks the org's name up, bounded by the client's connect timeout; behind a proxy, which
+/// looks names up itself, only says so.
 fn resolve(client: &Client) -> Check {
     let authority = client.origin().split_once("://").map_or("", |(_, rest)| rest);
+    let proxies = ["ALL_PROXY", "HTTPS_PROXY", "all_proxy", "https_proxy"];
+    let host = authority.rsplit_once(':').map_or(authority, |(host, _)| host);
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let loopback =
+        host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    let proxied = proxies.iter().any(|v| std::env::var_os(v).is_some_and(|p| !p.is_empty()));
+    if proxied && !loopback {
+        return Ok(format!("{authority} is a usable org address; the proxy looks its name up"));
+    }
     let default_port = if client.origin().starts_with("https://") { 443 } else { 80 };
     let name = match authority.rsplit_once(':') {
         Some((_, port)) if port.parse::<u16>().is_ok() && !authority.ends_with(']') => {
@@ -266,6 +286,20 @@ fn keys_and_token(
         }
         Err(e) => return failed(format!("{url}: {}", chain(&e))),
     };
+    let kid = key.kid();
+    match jwks.holds(kid, &key.jwk()) {
+        None => {
+            return failed(format!(
+                "{url} has no key with kid {kid}: publish `okta-ssf jwks --key FILE --kid {kid}` there (with the old key too while tokens signed with it are in flight)"
+            ));
+        }
+        Some(false) => {
+            return failed(format!(
+                "{url}'s key {kid} is not --key's public half (a key made again?): publish the JWKS of this key, or sign with the key it names"
+            ));
+        }
+        Some(true) => {}
+    }
     let subject = Subject::user_email("okta-ssf-doctor@example.invalid");
     let token = match SetBuilder::new(iss, aud).event(Event::session_revoked(subject)).sign(key) {
         Ok(token) => token,
@@ -273,18 +307,7 @@ fn keys_and_token(
     };
     let verdict =
         ReceiverConfig::new(jwks, &[iss], aud).judge_one(Some(SECEVENT_JWT), token.as_bytes());
-    let kid = key.kid();
     let description = verdict.description().unwrap_or_default();
-    if description.starts_with("No key found for kid") {
-        return failed(format!(
-            "{url} has no key with kid {kid}: publish `okta-ssf jwks --key FILE --kid {kid}` there (with the old key too while tokens signed with it are in flight)"
-        ));
-    }
-    if description.contains("Verification failed") {
-        return failed(format!(
-            "{url}'s key {kid} is not --key's public half (a key made again?): publish the JWKS of this key, or sign with the key it names"
-        ));
-    }
     let jwks = Ok(format!("{url} holds kid {kid}, and it is --key's public half"));
     let token = match verdict.status() {
         202 => Ok(format!(
@@ -319,16 +342,29 @@ fn provider(args: &DoctorArgs) -> (Option<Check>, Option<String>) {
         Err(message) => return (Some(Err(message)), None),
     };
     let iss = args.iss.as_str();
-    let Some(found) = all.iter().find(|p| p.issuer.as_deref() == Some(iss)) else {
+    // Of the providers with this issuer, the one that works if any: ACTIVE, with the JWKS URL.
+    let mut same = all.iter().filter(|p| p.issuer.as_deref() == Some(iss)).collect::<Vec<_>>();
+    same.sort_by_key(|p| {
+        let jwks_differs = args.jwks_url.is_some() && p.jwks_url != args.jwks_url;
+        (p.status != ProviderStatus::Active, jwks_differs)
+    });
+    let Some(found) = same.first() else {
         let near = all.iter().find_map(|p| {
             let theirs = p.issuer.as_deref()?;
-            if theirs.trim_end_matches('/') == iss.trim_end_matches('/') {
-                Some(format!("{} has issuer {theirs:?}, which differs from --iss {iss:?} by a trailing slash; Okta compares byte for byte: make them the same", p.id))
+            let (bare, wanted) = (theirs.trim_end_matches('/'), iss.trim_end_matches('/'));
+            let how = if bare == wanted {
+                "by a trailing slash"
             } else if theirs.eq_ignore_ascii_case(iss) {
-                Some(format!("{} has issuer {theirs:?}, which differs from --iss {iss:?} in case; Okta compares byte for byte: make them the same", p.id))
+                "in case"
+            } else if bare.eq_ignore_ascii_case(wanted) {
+                "by a trailing slash and in case"
             } else {
-                None
-            }
+                return None;
+            };
+            Some(format!(
+                "{} has issuer {theirs:?}, which differs from --iss {iss:?} {how}; Okta compares byte for byte: make them the same",
+                p.id
+            ))
         });
         let none = format!(
             "no provider has issuer {iss:?}: register one with `okta-ssf provider create --name NAME --iss {iss} --jwks-url URL`"

@@ -25,7 +25,8 @@ Exit status:
      demo: an outcome was not the expected one
   2  a usage or configuration error (bad domain, unreadable file or key, conflicting flags),
      or an answer that proves the set-up wrong (401, 403, 404, TLS): fix it first
-  130, 143  publish stopped by SIGINT or SIGTERM, after the requests in flight";
+  130, 143  publish stopped by SIGINT or SIGTERM, after the requests in flight
+provider and doctor say what theirs mean in their --help.";
 
 #[derive(Parser)]
 #[command(name = "okta-ssf", version, about = "Publish Security Event Tokens to Okta's Shared Signals receiver", after_help = EXIT_STATUSES)]
@@ -114,12 +115,11 @@ fn main() -> ExitCode {
     });
     if let Ok(filters) = std::env::var("RUST_LOG") {
         logger.parse_filters(&filters);
-        // ureq's trace lines hold each request's raw bytes: an API token, an access token.
-        if filters.to_ascii_lowercase().contains("trace") {
-            logger.filter_module("ureq_proto", log::LevelFilter::Debug);
-        }
     }
-    logger.init();
+    let logger = NoRawBytes(logger.build());
+    log::set_max_level(logger.0.filter());
+    // Only fails when a logger is already set, which nothing else here does.
+    let _ = log::set_boxed_logger(Box::new(logger));
     QUIET.store(cli.quiet, std::sync::atomic::Ordering::SeqCst);
     let result = match cli.command {
         Command::Publish(args) => publish::run(args),
@@ -149,6 +149,27 @@ fn main() -> ExitCode {
             eprintln!("okta-ssf: {message}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// The command's logger, without ureq's trace lines: they hold each request's raw bytes, and so
+/// an API token or an access token, whatever `RUST_LOG` asks for.
+struct NoRawBytes(env_logger::Logger);
+
+impl log::Log for NoRawBytes {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        let raw = metadata.level() == log::Level::Trace && metadata.target().starts_with("ureq");
+        !raw && self.0.enabled(metadata)
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if self.enabled(record.metadata()) {
+            self.0.log(record);
+        }
+    }
+
+    fn flush(&self) {
+        self.0.flush();
     }
 }
 

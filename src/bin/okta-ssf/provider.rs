@@ -239,7 +239,8 @@ fn line(provider: &Provider) -> String {
         ("well_known_url", &provider.well_known_url),
     ] {
         if let Some(value) = value {
-            text.push_str(&format!(" {key}={value}"));
+            // Quoted: what Okta stores is printed as it is, control characters escaped.
+            text.push_str(&format!(" {key}={value:?}"));
         }
     }
     text
