@@ -1671,3 +1671,12 @@ fn a_nonce_on_a_successful_answer_is_used_next() {
     assert_eq!(first.get("nonce"), None);
     assert_eq!(second["nonce"], "rs-n-2");
 }
+
+/// One `Providers` is meant to be built once and shared between threads, as a `Client` is.
+#[test]
+fn providers_can_be_shared_between_threads() {
+    fn shared<T: Send + Sync>() {}
+    shared::<Providers>();
+    shared::<Credentials>();
+    shared::<ProviderError>();
+}
