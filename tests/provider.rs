@@ -1680,3 +1680,31 @@ fn providers_can_be_shared_between_threads() {
     shared::<Credentials>();
     shared::<ProviderError>();
 }
+
+/// The access token is kept until shortly before it expires (a minute, or half its life when
+/// that is shorter), then asked for again before the next call, not after a refusal.
+#[test]
+fn an_access_token_is_renewed_before_it_expires() {
+    let short = |token: &str| {
+        ok_json(&json!({"token_type": "DPoP", "expires_in": 2, "access_token": token}).to_string())
+    };
+    let server = ScriptedServer::start(vec![
+        short("at-first"),
+        ok_json(&list_example()),
+        ok_json(&list_example()),
+        short("at-second"),
+        ok_json(&list_example()),
+    ]);
+    let providers =
+        with_oauth(&server.origin(), Credentials::private_key_jwt(CLIENT_ID, app_key()));
+    providers.list().expect("first");
+    providers.list().expect("within its life: the same token");
+    std::thread::sleep(Duration::from_millis(1100)); // past half of two seconds
+    providers.list().expect("a new token first");
+    let seen = server.requests();
+    let lines: Vec<&str> = seen.iter().map(request_line).collect();
+    assert_eq!(seen.len(), 5, "{lines:?}");
+    assert!(is_token_request(&seen[0]) && is_token_request(&seen[3]), "{lines:?}");
+    assert_eq!(seen[2].header("authorization").as_deref(), Some("DPoP at-first"));
+    assert_eq!(seen[4].header("authorization").as_deref(), Some("DPoP at-second"));
+}
