@@ -3,14 +3,16 @@
 //! the advice that fixes it.
 #![cfg(feature = "cli")]
 
+mod common;
 #[path = "common/org.rs"]
 mod org;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use common::net::TestPki;
 use okta_ssf::sign::{SigningKey, jwks};
-use org::{API_TOKEN, FakeOrg, OrgPki};
+use org::{API_TOKEN, FakeOrg};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_okta-ssf");
@@ -67,7 +69,7 @@ struct Setup {
 
 impl Setup {
     fn new() -> Setup {
-        let pki = OrgPki::new();
+        let pki = TestPki::new(&["localhost", "127.0.0.1"]);
         let org = FakeOrg::start(&pki);
         let scratch = Scratch::new();
         let ca = scratch.0.join("ca.pem");

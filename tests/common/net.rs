@@ -48,19 +48,26 @@ pub struct TlsReceiver {
     thread: Option<JoinHandle<()>>,
 }
 
-impl TlsReceiver {
-    pub fn start(pki: &TestPki) -> TlsReceiver {
+impl TestPki {
+    /// A TLS server configuration that presents the server certificate.
+    pub fn server_config(&self) -> Arc<rustls::ServerConfig> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let config = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .expect("versions")
             .with_no_client_auth()
             .with_single_cert(
-                vec![pki.server_cert.clone()],
-                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(pki.server_key.clone())),
+                vec![self.server_cert.clone()],
+                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.server_key.clone())),
             )
             .expect("server config");
-        let config = Arc::new(config);
+        Arc::new(config)
+    }
+}
+
+impl TlsReceiver {
+    pub fn start(pki: &TestPki) -> TlsReceiver {
+        let config = pki.server_config();
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("addr").port();
         let (connections, requests, stop) = (

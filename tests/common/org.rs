@@ -1,7 +1,7 @@
 //! A fake Okta org on loopback, over HTTPS with a certificate authority made at test time: the
 //! SET endpoint, a JWKS, and the Security Events Providers list of the management API.
 //!
-//! Include it with `#[path = "common/org.rs"] mod org;`. Every answer is HTTP/1.1 with
+//! Include it with `#[path = "common/org.rs"] mod org;` beside `mod common;`. Every answer is HTTP/1.1 with
 //! `Content-Length`, a `Date` (shifted by [`FakeOrg::date_skew`], for clock checks) and
 //! `Connection: close`. Each connection gets a thread of its own; all are joined on drop.
 #![allow(dead_code)] // each test file uses a different part of this module
@@ -13,9 +13,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime};
 
-use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use serde_json::{Value, json};
+
+use crate::common::net::TestPki;
 
 /// The SET endpoint's path, as Okta serves it.
 pub const EVENTS_PATH: &str = "/security/api/v1/security-events";
@@ -26,31 +26,6 @@ pub const JWKS_PATH: &str = "/jwks.json";
 /// The API token the providers API takes (`Authorization: SSWS <token>`) unless
 /// [`FakeOrg::require_token`] names another.
 pub const API_TOKEN: &str = "00fake-org-api-token";
-
-/// A certificate authority made at test time, and a certificate it issued for `localhost` and
-/// `127.0.0.1` (an IP SAN: rcgen makes one of each name that parses as an address).
-pub struct OrgPki {
-    /// The authority's certificate, to trust with `--root-certs`.
-    pub ca_pem: String,
-    cert: CertificateDer<'static>,
-    key: Vec<u8>,
-}
-
-impl OrgPki {
-    pub fn new() -> OrgPki {
-        let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("ca params");
-        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        let ca_key = KeyPair::generate().expect("ca key");
-        let ca_cert = ca_params.self_signed(&ca_key).expect("ca cert");
-        let issuer = Issuer::new(ca_params, ca_key);
-        let leaf_key = KeyPair::generate().expect("leaf key");
-        let leaf = CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
-            .expect("leaf params")
-            .signed_by(&leaf_key, &issuer)
-            .expect("leaf");
-        OrgPki { ca_pem: ca_cert.pem(), cert: leaf.der().clone(), key: leaf_key.serialize_der() }
-    }
-}
 
 /// One request the org received.
 #[derive(Clone, Debug)]
@@ -82,18 +57,8 @@ pub struct FakeOrg {
 impl FakeOrg {
     /// Starts the org on 127.0.0.1, port 0, serving `pki`'s certificate; its SET endpoint
     /// answers, its JWKS is empty (`{"keys": []}`) and it has no providers.
-    pub fn start(pki: &OrgPki) -> FakeOrg {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .expect("versions")
-            .with_no_client_auth()
-            .with_single_cert(
-                vec![pki.cert.clone()],
-                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(pki.key.clone())),
-            )
-            .expect("server config");
-        let config = Arc::new(config);
+    pub fn start(pki: &TestPki) -> FakeOrg {
+        let config = pki.server_config();
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("addr").port();
         let state = Arc::new(Mutex::new(State {
