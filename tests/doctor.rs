@@ -100,28 +100,7 @@ impl Setup {
         let mut command = Command::new(BIN);
         command.args(["doctor", "--domain", &self.org.domain(), "--no-system-roots"]);
         command.args(["--timeout", "10"]).args(args);
-        for var in [
-            "OKTA_CLIENT_ORGURL",
-            "OKTA_CLIENT_TOKEN",
-            "OKTA_CLIENT_CLIENTID",
-            "OKTA_CLIENT_PRIVATEKEY",
-            "OKTA_CLIENT_KID",
-            "OKTA_CLIENT_SCOPES",
-            "OKTA_CLIENT_AUTHORIZATIONMODE",
-            "SSL_CERT_FILE",
-            "SSL_CERT_DIR",
-            "ALL_PROXY",
-            "HTTPS_PROXY",
-            "HTTP_PROXY",
-            "NO_PROXY",
-            "all_proxy",
-            "https_proxy",
-            "http_proxy",
-            "no_proxy",
-            "RUST_LOG",
-        ] {
-            command.env_remove(var);
-        }
+        common::without_host_env(&mut command);
         command
     }
 
@@ -809,17 +788,7 @@ fn behind_a_proxy_the_name_is_left_to_the_proxy() {
         "5",
     ]);
     command.args(["--key", ec_key().to_str().expect("utf-8"), "--kid", KID, "--iss", ISS]);
-    for var in [
-        "OKTA_CLIENT_TOKEN",
-        "OKTA_CLIENT_CLIENTID",
-        "ALL_PROXY",
-        "all_proxy",
-        "https_proxy",
-        "NO_PROXY",
-        "no_proxy",
-    ] {
-        command.env_remove(var);
-    }
+    common::without_host_env(&mut command);
     command.env("HTTPS_PROXY", format!("http://127.0.0.1:{port}"));
     let output = run(command);
     let lines = lines(&output);

@@ -19,23 +19,7 @@ const SECRET: &str = "00secret-api-token-never-shown";
 fn provider(server: &MockServer, args: &[&str]) -> Command {
     let mut command = Command::new(BIN);
     command.arg("provider").args(args).args(["--domain", &server.base_url()]);
-    for var in [
-        "OKTA_CLIENT_ORGURL",
-        "OKTA_CLIENT_TOKEN",
-        "OKTA_CLIENT_CLIENTID",
-        "OKTA_CLIENT_PRIVATEKEY",
-        "OKTA_CLIENT_KID",
-        "OKTA_CLIENT_SCOPES",
-        "OKTA_CLIENT_AUTHORIZATIONMODE",
-        "ALL_PROXY",
-        "HTTPS_PROXY",
-        "HTTP_PROXY",
-        "all_proxy",
-        "https_proxy",
-        "http_proxy",
-    ] {
-        command.env_remove(var);
-    }
+    common::without_host_env(&mut command);
     command.stdin(Stdio::null());
     command
 }

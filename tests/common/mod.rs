@@ -382,3 +382,19 @@ fn run_script(
         }
     }
 }
+
+/// What of the host's environment could change a run of the command: Okta's SDK variables,
+/// proxies, the certificate store's location, `RUST_LOG`. Removed from `command`'s.
+pub fn without_host_env(command: &mut std::process::Command) -> &mut std::process::Command {
+    let okta = ["ORGURL", "TOKEN", "CLIENTID", "PRIVATEKEY", "KID", "SCOPES", "AUTHORIZATIONMODE"];
+    for name in okta {
+        command.env_remove(format!("OKTA_CLIENT_{name}"));
+    }
+    for proxy in ["ALL_PROXY", "HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY"] {
+        command.env_remove(proxy).env_remove(proxy.to_ascii_lowercase());
+    }
+    for var in ["SSL_CERT_FILE", "SSL_CERT_DIR", "RUST_LOG"] {
+        command.env_remove(var);
+    }
+    command
+}
