@@ -1686,7 +1686,7 @@ fn providers_can_be_shared_between_threads() {
 #[test]
 fn an_access_token_is_renewed_before_it_expires() {
     let short = |token: &str| {
-        ok_json(&json!({"token_type": "DPoP", "expires_in": 2, "access_token": token}).to_string())
+        ok_json(&json!({"token_type": "DPoP", "expires_in": 4, "access_token": token}).to_string())
     };
     let server = ScriptedServer::start(vec![
         short("at-first"),
@@ -1699,7 +1699,8 @@ fn an_access_token_is_renewed_before_it_expires() {
         with_oauth(&server.origin(), Credentials::private_key_jwt(CLIENT_ID, app_key()));
     providers.list().expect("first");
     providers.list().expect("within its life: the same token");
-    std::thread::sleep(Duration::from_millis(1100)); // past half of two seconds
+    // Past half of four seconds; the second call came well within it, even on a busy machine.
+    std::thread::sleep(Duration::from_millis(2200));
     providers.list().expect("a new token first");
     let seen = server.requests();
     let lines: Vec<&str> = seen.iter().map(request_line).collect();
