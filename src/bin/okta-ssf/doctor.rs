@@ -109,9 +109,11 @@ pub(crate) fn run(args: DoctorArgs) -> Result<bool, Usage> {
             return Ok(false);
         }
     };
-    let authority = client.origin().split_once("://").map_or("", |(_, rest)| rest).to_owned();
-    let host = authority.rsplit_once(':').map_or(authority.as_str(), |(host, _)| host).to_owned();
-    let resolved = resolve(&client);
+    // The client made the origin: `http::Uri` reads it back.
+    let origin = client.origin().parse::<ureq::http::Uri>().unwrap_or_default();
+    let authority = origin.authority().map_or("", |a| a.as_str());
+    let host = origin.host().unwrap_or_default();
+    let resolved = resolve(&origin);
     let reachable = resolved.is_ok();
     report.line("domain", resolved);
 
@@ -125,7 +127,7 @@ pub(crate) fn run(args: DoctorArgs) -> Result<bool, Usage> {
         }
         Some(Err(e)) => {
             let advice = match e {
-                okta_ssf::Error::UntrustedCertificate { .. } => args.org.trust.advice(&host),
+                okta_ssf::Error::UntrustedCertificate { .. } => args.org.trust.advice(host),
                 e => format!("no answer from {authority}: {}", chain(e)),
             };
             report.line("tls", Err(advice));
@@ -133,7 +135,7 @@ pub(crate) fn run(args: DoctorArgs) -> Result<bool, Usage> {
             report.skip("endpoint", "no answer from the org");
         }
         Some(Ok(probe)) => {
-            let tls = match client.origin().starts_with("https://") {
+            let tls = match origin.scheme_str() == Some("https") {
                 true => format!("{host} presented a certificate this machine trusts"),
                 false => format!("plain http to the loopback host {host}: no TLS to check"),
             };
@@ -187,27 +189,21 @@ pub(crate) fn run(args: DoctorArgs) -> Result<bool, Usage> {
 
 /// Looks the org's name up, bounded by the client's connect timeout; behind a proxy, which
 /// looks names up itself, only says so.
-fn resolve(client: &Client) -> Check {
-    let authority = client.origin().split_once("://").map_or("", |(_, rest)| rest);
-    let proxies = ["ALL_PROXY", "HTTPS_PROXY", "all_proxy", "https_proxy"];
-    let host = authority.rsplit_once(':').map_or(authority, |(host, _)| host);
-    let host = host.trim_start_matches('[').trim_end_matches(']');
+fn resolve(origin: &ureq::http::Uri) -> Check {
+    let authority = origin.authority().map_or("", |a| a.as_str());
+    let host = origin.host().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
+    let https = origin.scheme_str() == Some("https");
+    let port = origin.port_u16().unwrap_or(if https { 443 } else { 80 });
     let loopback =
         host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    let proxies = ["ALL_PROXY", "HTTPS_PROXY", "all_proxy", "https_proxy"];
     let proxied = proxies.iter().any(|v| std::env::var_os(v).is_some_and(|p| !p.is_empty()));
     if proxied && !loopback {
         return Ok(format!("{authority} is a usable org address; the proxy looks its name up"));
     }
-    let default_port = if client.origin().starts_with("https://") { 443 } else { 80 };
-    let name = match authority.rsplit_once(':') {
-        Some((_, port)) if port.parse::<u16>().is_ok() && !authority.ends_with(']') => {
-            authority.to_owned()
-        }
-        _ => format!("{authority}:{default_port}"),
-    };
     let (tell, answer) = std::sync::mpsc::channel();
-    let lookup = name.clone();
-    std::thread::spawn(move || tell.send(lookup.to_socket_addrs().map(Iterator::count)));
+    let name = (host.to_owned(), port);
+    std::thread::spawn(move || tell.send(name.to_socket_addrs().map(Iterator::count)));
     match answer.recv_timeout(okta_ssf::DEFAULT_CONNECT_TIMEOUT) {
         Ok(Ok(n)) if n > 0 => Ok(format!(
             "{authority} is a usable org address; its name resolves ({n} address{})",
