@@ -697,8 +697,10 @@ impl Providers {
     ) -> Result<(u16, Option<Value>), ProviderError> {
         let url = format!("{}{PROVIDERS_PATH}{path}", self.api.origin());
         let body = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
-        // A second round only for what the first answer asked: a DPoP nonce, a new token.
-        for round in 0..3 {
+        // Another round only for what an answer asked: a DPoP nonce, a new token; at most three.
+        let mut round = 0;
+        loop {
+            round += 1;
             let access = match &self.authority {
                 Authority::ApiToken(_) => None,
                 Authority::OAuth(oauth) => Some(oauth.access()?),
@@ -758,12 +760,12 @@ impl Providers {
                     .map(|v| (status, Some(v)))
                     .map_err(|_| ProviderError::InvalidAnswer(status));
             }
-            if let (Authority::OAuth(oauth), 401, true) = (&self.authority, status, round < 2) {
+            if let (Authority::OAuth(oauth), 401, true) = (&self.authority, status, round < 3) {
                 if answer.use_nonce && answer.nonce.is_some() {
                     log::debug!("the API asked for a DPoP nonce; sending again with it");
                     continue;
                 }
-                if round == 0 {
+                if round == 1 {
                     log::debug!("the API refused the access token; asking for a new one");
                     *lock(&oauth.access) = None;
                     continue;
@@ -771,12 +773,6 @@ impl Providers {
             }
             return Err(ProviderError::Okta(okta_error(&answer)));
         }
-        Err(ProviderError::Okta(OktaError {
-            http_status: 401,
-            code: None,
-            summary: None,
-            request_id: None,
-        }))
     }
 }
 
@@ -864,7 +860,10 @@ impl OAuth {
                 renew_at: access.renew_at,
             });
         }
-        for round in 0..2 {
+        // A second round only for a nonce the token endpoint asked for.
+        let mut round = 0;
+        loop {
+            round += 1;
             let signing = Mutex::new(None);
             let make = || {
                 let nonce = lock(&self.token_nonce).clone();
@@ -941,7 +940,7 @@ impl OAuth {
             let error = text("error").map_or_else(|| "unknown_error".to_owned(), bounded_text);
             if error == "use_dpop_nonce"
                 && answer.nonce.is_some()
-                && round == 0
+                && round == 1
                 && self.dpop.is_some()
             {
                 log::debug!("the token endpoint asked for a DPoP nonce; asking again with it");
@@ -954,11 +953,6 @@ impl OAuth {
                 description,
             }));
         }
-        Err(ProviderError::OAuth(OAuthError {
-            http_status: 400,
-            error: "use_dpop_nonce".into(),
-            description: None,
-        }))
     }
 
     /// The client assertion (RFC 7523): `iss` = `sub` = the client id, `aud` = the token URL.
