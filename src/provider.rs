@@ -147,25 +147,26 @@ impl Credentials {
     /// [`ProviderError::NoCredentials`] when neither is set, [`ProviderError::Credentials`] when
     /// a part is missing or unreadable.
     pub fn from_env() -> Result<Credentials, ProviderError> {
-        Credentials::from_lookup(|name| std::env::var(name).ok())
-    }
-
-    /// [`from_env`](Credentials::from_env) with the variables from `get`.
-    fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Credentials, ProviderError> {
-        let get = |name: &str| get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let get = |name: &str| {
+            let value = std::env::var(name).ok()?;
+            Some(value.trim().to_owned()).filter(|v| !v.is_empty())
+        };
         let missing = |what: &str| ProviderError::Credentials(what.to_owned());
         let mode = get("OKTA_CLIENT_AUTHORIZATIONMODE").map(|m| m.to_ascii_lowercase());
-        let token = get("OKTA_CLIENT_TOKEN");
         let client_id = get("OKTA_CLIENT_CLIENTID");
-        let private_key = match mode.as_deref() {
-            Some("ssws") | None if token.is_some() => None,
-            Some("ssws") => return Err(missing("OKTA_CLIENT_AUTHORIZATIONMODE is SSWS but OKTA_CLIENT_TOKEN is not set")),
-            Some("privatekey") => Some(client_id.ok_or_else(|| missing("OKTA_CLIENT_AUTHORIZATIONMODE is PrivateKey but OKTA_CLIENT_CLIENTID is not set"))?),
-            None => Some(client_id.ok_or(ProviderError::NoCredentials)?),
-            Some(_) => return Err(missing("OKTA_CLIENT_AUTHORIZATIONMODE must be SSWS or PrivateKey")),
-        };
-        let Some(client_id) = private_key else {
-            return Ok(Credentials::api_token(&token.unwrap_or_default()));
+        let client_id = match (mode.as_deref(), get("OKTA_CLIENT_TOKEN")) {
+            (Some("ssws") | None, Some(token)) => return Ok(Credentials::api_token(&token)),
+            (Some("ssws"), None) => {
+                let why = "OKTA_CLIENT_AUTHORIZATIONMODE is SSWS but OKTA_CLIENT_TOKEN is not set";
+                return Err(missing(why));
+            }
+            (Some("privatekey"), _) => client_id.ok_or_else(|| {
+                missing("OKTA_CLIENT_AUTHORIZATIONMODE is PrivateKey but OKTA_CLIENT_CLIENTID is not set")
+            })?,
+            (None, None) => client_id.ok_or(ProviderError::NoCredentials)?,
+            (Some(_), _) => {
+                return Err(missing("OKTA_CLIENT_AUTHORIZATIONMODE must be SSWS or PrivateKey"));
+            }
         };
         let pem = get("OKTA_CLIENT_PRIVATEKEY").ok_or_else(|| {
             missing("OKTA_CLIENT_CLIENTID is set but OKTA_CLIENT_PRIVATEKEY is not")
