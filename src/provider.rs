@@ -492,7 +492,8 @@ impl ProviderError {
     }
 }
 
-/// An access token and when to ask for the next.
+/// An access token and when to ask for the next (no `Debug`: it is a secret).
+#[derive(Clone)]
 struct Access {
     token: String,
     dpop: bool,
@@ -855,11 +856,7 @@ impl OAuth {
     /// The cached access token, or a new one from the token endpoint.
     fn access(&self) -> Result<Access, ProviderError> {
         if let Some(access) = lock(&self.access).as_ref().filter(|a| Instant::now() < a.renew_at) {
-            return Ok(Access {
-                token: access.token.clone(),
-                dpop: access.dpop,
-                renew_at: access.renew_at,
-            });
+            return Ok(access.clone());
         }
         // A second round only for a nonce the token endpoint asked for.
         let mut round = 0;
@@ -935,7 +932,7 @@ impl OAuth {
                 }
                 let access = Access { token: token.to_owned(), dpop, renew_at };
                 log::debug!("new {kind} access token for {}s", lifetime.as_secs());
-                *lock(&self.access) = Some(Access { token: access.token.clone(), ..access });
+                *lock(&self.access) = Some(access.clone());
                 return Ok(access);
             }
             let error = text("error").map_or_else(|| "unknown_error".to_owned(), bounded_text);
